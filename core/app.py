@@ -1,0 +1,88 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from . import auth_session, errors, i18n, security_headers, space_context, templating
+from .database import init_database
+from .extensions import babel, csrf, limiter, login_manager, migrate
+from .plugins.manager import build_platform
+
+
+def default_instance_path() -> str:
+    """``PARVIS_INSTANCE_PATH`` or ``./instance`` in the working directory."""
+    return os.environ.get("PARVIS_INSTANCE_PATH") or str(Path.cwd() / "instance")
+
+
+def create_app(config: dict[str, Any] | None = None, instance_path: str | None = None) -> Flask:
+    """Create a Parvis app.
+
+    :param config: overrides applied after defaults, ``instance/config.py`` and
+        ``PARVIS_*`` environment variables (tests use it).
+    :param instance_path: where the SQLite database, files and secrets live.
+    """
+    from .config import load_config
+
+    app = Flask(
+        "parvis",
+        instance_path=os.path.abspath(instance_path or default_instance_path()),
+        instance_relative_config=True,
+    )
+    load_config(app, config)
+
+    platform = build_platform(
+        blocked=app.config.get("DISABLED_MODULES", ()),
+        extra_plugins=app.config.get("EXTRA_PLUGINS", ()),
+        load_entry_points=app.config.get("LOAD_ENTRY_POINTS", True),
+    )
+    app.extensions["parvis"] = platform
+
+    init_database(app)
+    migrate.init_app(app, directory=str(Path(__file__).parent / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=i18n.select_locale,
+        default_translation_directories=str(Path(__file__).parent / "translations"),
+    )
+
+    auth_session.init_app(app)
+    templating.init_app(app)
+    errors.init_app(app)
+    security_headers.init_app(app)
+    space_context.init_app(app)
+    _register_blueprints(app)
+    from .cli import register_commands
+
+    register_commands(app)
+    platform.hook.parvis_cli_commands(cli=app.cli)
+    platform.hook.parvis_app_ready(app=app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .api import api_bp
+    from .views.admin import bp as admin_bp
+    from .views.auth import bp as auth_bp
+    from .views.home import bp as home_bp
+    from .views.spaces import bp as spaces_bp
+
+    for bp in (home_bp, auth_bp, spaces_bp, admin_bp, api_bp):
+        app.register_blueprint(bp)
+    platform = app.extensions["parvis"]
+    for spec in platform.ordered_modules():
+        if spec.blueprint is not None:
+            app.register_blueprint(spec.blueprint, url_prefix=f"/s/<space_slug>/{spec.id}")
+            platform.blueprint_owners[spec.blueprint.name] = spec.id
+        if spec.api_blueprint is not None:
+            app.register_blueprint(
+                spec.api_blueprint, url_prefix=f"/api/v1/spaces/<space_slug>/{spec.id}"
+            )
+            platform.blueprint_owners[spec.api_blueprint.name] = spec.id

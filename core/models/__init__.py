@@ -1,0 +1,27 @@
+"""Core database models. Modules define their own models in their own packages."""
+
+from .activity import Activity, AuditLog, Notification
+from .base import UTCDateTime, utcnow
+from .content import Attachment, Comment, Reaction
+from .space import (
+    JOIN_POLICIES,
+    SPACE_ROLES,
+    SPACE_STATUSES,
+    VISIBILITIES,
+    Invitation,
+    JoinRequest,
+    Membership,
+    Space,
+    SpaceModule,
+    SpacePermission,
+    SpaceRequest,
+    role_rank,
+)
+from .user import PLATFORM_ROLES, ApiToken, User, UserSession, hash_token
+
+__all__ = [
+    "JOIN_POLICIES", "PLATFORM_ROLES", "SPACE_ROLES", "SPACE_STATUSES", "VISIBILITIES",
+    "Activity", "ApiToken", "Attachment", "AuditLog", "Comment", "Invitation", "JoinRequest",
+    "Membership", "Notification", "Reaction", "Space", "SpaceModule", "SpacePermission",
+    "SpaceRequest", "UTCDateTime", "User", "UserSession", "hash_token", "role_rank", "utcnow",
+]

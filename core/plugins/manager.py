@@ -1,0 +1,109 @@
+"""One plugin manager per app: discovery, blocking and the registry of module specs."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any
+
+import pluggy
+from flask import current_app
+
+from . import hookspecs
+from .spec import ModuleSpec, WidgetSpec
+
+ENTRY_POINT_GROUP = "parvis.modules"
+hookimpl = pluggy.HookimplMarker("parvis")
+
+
+@dataclass
+class Platform:
+    """The app's view of its installed modules (``app.extensions['parvis']``)."""
+
+    pm: pluggy.PluginManager
+    modules: dict[str, ModuleSpec] = field(default_factory=dict)
+    widgets: dict[str, WidgetSpec] = field(default_factory=dict)
+    blocked: frozenset[str] = frozenset()
+    #: Full blueprint name (``posts``, ``api.posts_api``) -> module id, filled at start-up.
+    blueprint_owners: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def hook(self) -> Any:
+        return self.pm.hook
+
+    def module(self, module_id: str) -> ModuleSpec | None:
+        return self.modules.get(module_id)
+
+    def ordered_modules(self) -> list[ModuleSpec]:
+        """Installed modules sorted by their declared order, then id (stable for menus)."""
+        return sorted(self.modules.values(), key=lambda m: (m.order, m.id))
+
+    def installed_entry_points(self) -> list[str]:
+        """Names of every module entry point, blocked ones included."""
+        from importlib.metadata import entry_points
+
+        return sorted({ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)})
+
+
+def _load(plugin: str | ModuleType | object) -> object:
+    return importlib.import_module(plugin) if isinstance(plugin, str) else plugin
+
+
+def build_platform(
+    *,
+    blocked: Iterable[str] = (),
+    extra_plugins: Iterable[str | ModuleType | object] = (),
+    load_entry_points: bool = True,
+) -> Platform:
+    """Create a fresh plugin manager, load modules and collect their specs.
+
+    Blocked module ids are never imported (pluggy skips blocked entry-point names).
+    """
+    pm = pluggy.PluginManager("parvis")
+    pm.add_hookspecs(hookspecs)
+    from .. import core_plugin
+
+    pm.register(core_plugin, name="parvis.core")
+    blocked = frozenset(blocked)
+    for name in blocked:
+        pm.set_blocked(name)
+    if load_entry_points:
+        pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
+    for plugin in extra_plugins:
+        obj = _load(plugin)
+        name = getattr(obj, "__name__", None) or repr(obj)
+        if pm.is_blocked(name.rsplit(".", 1)[-1]):
+            continue
+        if not pm.is_registered(obj):
+            pm.register(obj, name=name)
+    pm.check_pending()
+    platform = Platform(pm=pm, blocked=blocked)
+    for spec in pm.hook.parvis_module():
+        if spec is None:
+            continue
+        if spec.id in platform.modules:
+            raise RuntimeError(f"two modules declare the id {spec.id!r}")
+        if spec.id in blocked:
+            continue
+        platform.modules[spec.id] = spec
+        for widget in spec.widgets:
+            platform.widgets[widget.id] = _with_module(widget, spec.id)
+    for batch in pm.hook.parvis_widgets():
+        for widget in batch or ():
+            platform.widgets.setdefault(widget.id, widget)
+    return platform
+
+
+def _with_module(widget: WidgetSpec, module_id: str) -> WidgetSpec:
+    if widget.module_id == module_id:
+        return widget
+    from dataclasses import replace
+
+    return replace(widget, module_id=module_id)
+
+
+def current_platform() -> Platform:
+    """The :class:`Platform` of the current app."""
+    return current_app.extensions["parvis"]

@@ -1,0 +1,105 @@
+"""Declarative descriptions a module hands to the core (see docs/modules.md).
+
+A module returns one :class:`ModuleSpec` from its ``parvis_module`` hook. The spec
+says, as data, what the module is and what it contributes; the core mounts the
+blueprints, collects the migrations, adds the navigation entries and offers the
+widgets in each space where the module is enabled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint
+from markupsafe import Markup
+from wtforms import Form
+
+
+@dataclass(frozen=True)
+class Permission:
+    """An action of a module and the least space role allowed to do it by default.
+
+    ``default_role`` is one of owner, admin, moderator, member, guest. A space admin
+    may override it per space.
+    """
+
+    action: str
+    label: str
+    default_role: str = "member"
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    """A link in the space navigation. ``endpoint`` is a blueprint endpoint."""
+
+    label: str
+    endpoint: str
+    icon: str = ""
+    order: int = 100
+
+
+@dataclass
+class WidgetContext:
+    """What a widget's ``render`` receives."""
+
+    space: Any
+    settings: dict[str, Any]
+    user: Any
+
+
+@dataclass(frozen=True)
+class WidgetSpec:
+    """A block that a space page can place in a layout region.
+
+    ``form`` is a WTForms form class whose fields are the widget's settings;
+    ``render`` turns a :class:`WidgetContext` into safe HTML.
+    """
+
+    id: str
+    label: str
+    render: Callable[[WidgetContext], Markup | str]
+    description: str = ""
+    icon: str = ""
+    form: type[Form] | None = None
+    defaults: dict[str, Any] = field(default_factory=dict)
+    module_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ModuleSpec:
+    """Everything the core needs to know about a module, declared once.
+
+    :param id: stable identifier; the same as the entry-point name, the package's last
+        name and the module's Alembic branch label.
+    :param blueprint: mounted under ``/s/<space_slug>/<id>``; its views find the space
+        in ``flask.g.space``.
+    :param api_blueprint: mounted under ``/api/v1/spaces/<space_slug>/<id>``.
+    :param migrations: folder of the module's Alembic versions (its own branch).
+    :param settings_form: WTForms form class of the per-space settings.
+    """
+
+    id: str
+    name: str
+    description: str = ""
+    icon: str = ""
+    version: str = "0.1.0"
+    blueprint: Blueprint | None = None
+    api_blueprint: Blueprint | None = None
+    migrations: Path | None = None
+    settings_form: type[Form] | None = None
+    settings_defaults: dict[str, Any] = field(default_factory=dict)
+    permissions: tuple[Permission, ...] = ()
+    widgets: tuple[WidgetSpec, ...] = ()
+    nav: tuple[NavEntry, ...] = ()
+    activity_types: dict[str, str] = field(default_factory=dict)
+    default_enabled: bool = True
+    order: int = 100
+
+    def permission(self, action: str) -> Permission | None:
+        for perm in self.permissions:
+            if perm.action == action:
+                return perm
+        return None

@@ -1,0 +1,45 @@
+"""Activity records: what happened in a space, for its stream and analytics."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..extensions import db
+from ..models import Activity
+
+
+def record(
+    verb: str,
+    *,
+    actor: Any,
+    space: Any,
+    target_type: str | None = None,
+    target_id: int | None = None,
+    title: str = "",
+    url: str = "",
+) -> Activity:
+    """Add an activity (``verb`` is namespaced: ``posts.published``)."""
+    entry = Activity(
+        verb=verb,
+        actor_id=getattr(actor, "id", None),
+        space_id=getattr(space, "id", None),
+        target_type=target_type,
+        target_id=target_id,
+        title=title[:255],
+        url=url[:512],
+    )
+    db.session.add(entry)
+    return entry
+
+
+def recent(space: Any, limit: int = 20) -> list[Activity]:
+    """Latest activities of ``space`` with their actors (two queries)."""
+    return list(
+        db.session.scalars(
+            db.select(Activity)
+            .filter_by(space_id=space.id)
+            .order_by(Activity.created_at.desc(), Activity.id.desc())
+            .limit(limit)
+            .options(db.selectinload(Activity.actor))
+        )
+    )

@@ -1,0 +1,118 @@
+"""Jinja set-up: theme overrides first, template globals, filters and slots."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, current_app, g, request, url_for
+from flask_babel import format_datetime, get_locale, gettext
+from flask_login import current_user
+from jinja2 import ChoiceLoader, FileSystemLoader
+from markupsafe import Markup
+
+from .plugins.manager import current_platform
+from .services.markdown import render_markdown
+from .services.permissions import can, space_role
+from .themes import theme_template_folders
+
+
+def init_app(app: Flask) -> None:
+    core_templates = Path(__file__).parent / "templates"
+    folders = [str(f) for f in theme_template_folders(app)] + [str(core_templates)]
+    app.jinja_loader = ChoiceLoader([FileSystemLoader(folders)])
+    app.jinja_env.globals.update(
+        can=can,
+        space_role=space_role,
+        template_slot=template_slot,
+        space_nav=space_nav,
+        static_asset=static_asset,
+        get_locale=get_locale,
+    )
+    app.jinja_env.filters["markdown"] = lambda text: render_markdown(text, mention_url=mention_url)
+    app.jinja_env.filters["datetime"] = lambda value, fmt="medium": (
+        format_datetime(value, fmt) if value else ""
+    )
+    app.jinja_env.filters["isodate"] = lambda value: value.isoformat() if value else ""
+    app.context_processor(_context)
+    app.add_url_rule("/themes/<theme>.css", "theme_css", theme_css)
+
+
+def _context() -> dict[str, Any]:
+    from .services.notifications import unread_count
+
+    return {
+        "current_space": g.get("space"),
+        "site_name": current_app.config["SITE_NAME"],
+        "unread_notifications": unread_count(current_user)
+        if current_user.is_authenticated
+        else 0,
+    }
+
+
+def mention_url(username: str) -> str | None:
+    """Profile URL of ``username`` when that user exists (used by the markdown filter)."""
+    from .extensions import db
+    from .models import User
+
+    cache = g.setdefault("_mention_cache", {})
+    if username not in cache:
+        user_id = db.session.scalar(db.select(User.id).filter_by(username=username))
+        cache[username] = url_for("auth.profile", user_id=user_id) if user_id else None
+    return cache[username]
+
+
+def template_slot(slot: str, **context: Any) -> Markup:
+    """Join what every module's ``parvis_template_slot`` returns for ``slot``."""
+    parts = current_platform().hook.parvis_template_slot(slot=slot, context=context)
+    return Markup("").join(Markup(p) if not isinstance(p, Markup) else p for p in parts if p)
+
+
+def space_nav(space: Any) -> list[dict[str, Any]]:
+    """Navigation of ``space``: its home, then enabled modules' entries in space order."""
+    from .services.spaces import enabled_modules
+
+    items = [
+        {
+            "label": gettext("Home"),
+            "url": url_for("spaces.home", space_slug=space.slug),
+            "active": request.endpoint == "spaces.home",
+            "icon": "home",
+        }
+    ]
+    for spec, _state in enabled_modules(space):
+        for entry in sorted(spec.nav, key=lambda e: e.order):
+            items.append(
+                {
+                    "label": gettext(entry.label),
+                    "url": url_for(entry.endpoint, space_slug=space.slug),
+                    "active": request.blueprint == (spec.blueprint.name if spec.blueprint else None),
+                    "icon": entry.icon or spec.icon,
+                }
+            )
+    items.append(
+        {
+            "label": gettext("Members"),
+            "url": url_for("spaces.members", space_slug=space.slug),
+            "active": request.endpoint == "spaces.members",
+            "icon": "people",
+        }
+    )
+    return items
+
+
+def static_asset(filename: str) -> str:
+    return url_for("static", filename=filename)
+
+
+def theme_css(theme: str):  # noqa: ANN201
+    """Serve a theme's CSS (custom properties) with a long cache."""
+    from flask import Response, abort
+
+    from .themes import discover_themes
+
+    found = discover_themes(current_app).get(theme) or abort(404)
+    response = Response(found.css, mimetype="text/css")
+    response.cache_control.public = True
+    response.cache_control.max_age = 3600
+    return response

@@ -1,0 +1,1 @@
+"""Test helpers for Parvis and for module authors (query counting, the conformance kit)."""

@@ -1,0 +1,1 @@
+"""pytest plugin shipped with Parvis (entry point ``pytest11``); see docs/testing.md."""

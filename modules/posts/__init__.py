@@ -1,0 +1,1 @@
+"""Posts: the news and blog of a space."""

@@ -1,0 +1,168 @@
+"""Fixtures: an app per test on SQLite (default) or PostgreSQL (PARVIS_TEST_DATABASE_URL).
+
+The schema is created once per session; each test then starts from empty tables.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from parvis import create_app
+from parvis.extensions import db
+from parvis.models import Membership, Space, User
+from parvis.services import mail
+from parvis.services.spaces import create_space
+from parvis.services.users import create_user
+
+TEST_PLUGINS = ["plugins.exercise_module"]
+PASSWORD = "correct horse battery"
+
+
+def _database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("PARVIS_TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return _database_url(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def instance_dir(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return str(tmp_path_factory.mktemp("instance"))
+
+
+def make_app(database_url: str, instance_dir: str, **overrides) -> Flask:  # noqa: ANN003
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "WTF_CSRF_ENABLED": False,
+        "MAIL_BACKEND": "memory",
+        "RATELIMIT_ENABLED": False,
+        "EXTRA_PLUGINS": TEST_PLUGINS,
+        "SERVER_NAME": "parvis.test",
+    }
+    config.update(overrides)
+    return create_app(config, instance_path=instance_dir)
+
+
+@pytest.fixture(scope="session")
+def _schema(database_url: str, instance_dir: str) -> Iterator[None]:
+    app = make_app(database_url, instance_dir)
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    yield
+    with app.app_context():
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+def _empty_tables() -> None:
+    for table in reversed(db.metadata.sorted_tables):
+        db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture
+def app(_schema: None, database_url: str, instance_dir: str, request: pytest.FixtureRequest) -> Iterator[Flask]:
+    overrides = getattr(request, "param", None) or {}
+    marker = request.node.get_closest_marker("config")
+    if marker:
+        overrides = {**overrides, **marker.kwargs}
+    application = make_app(database_url, instance_dir, **overrides)
+    mail.OUTBOX.clear()
+    ctx = application.app_context()
+    ctx.push()
+    try:
+        yield application
+    finally:
+        db.session.rollback()
+        _empty_tables()
+        db.session.remove()
+        ctx.pop()
+        db.engine.dispose() if False else None
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+# -- people and spaces -------------------------------------------------------------
+
+
+def make_user(email: str, name: str | None = None, role: str = "user") -> User:
+    user = create_user(email, name or email.split("@")[0].title(), PASSWORD, platform_role=role)
+    db.session.commit()
+    return user
+
+
+@pytest.fixture
+def admin(app: Flask) -> User:
+    return make_user("admin@example.org", "Ada Admin", role="admin")
+
+
+@pytest.fixture
+def manager(app: Flask) -> User:
+    return make_user("cm@example.org", "Camille Manager", role="community_manager")
+
+
+@pytest.fixture
+def alice(app: Flask) -> User:
+    return make_user("alice@example.org", "Alice Martin")
+
+
+@pytest.fixture
+def bob(app: Flask) -> User:
+    return make_user("bob@example.org", "Bob Durand")
+
+
+@pytest.fixture
+def carol(app: Flask) -> User:
+    return make_user("carol@example.org", "Carol Petit")
+
+
+def make_space(owner: User, slug: str, visibility: str = "public", **kwargs) -> Space:  # noqa: ANN003
+    space = create_space(
+        name=kwargs.pop("name", slug.replace("-", " ").title()),
+        slug=slug,
+        owner=owner,
+        visibility=visibility,
+        **kwargs,
+    )
+    db.session.commit()
+    return space
+
+
+def add_member(space: Space, user: User, role: str = "member") -> Membership:
+    membership = Membership(space_id=space.id, user_id=user.id, role=role)
+    db.session.add(membership)
+    db.session.commit()
+    return membership
+
+
+def login(client: FlaskClient, user: User | str, password: str = PASSWORD):  # noqa: ANN201
+    email = user if isinstance(user, str) else user.email
+    return client.post("/login", data={"email": email, "password": password})
+
+
+def logout(client: FlaskClient):  # noqa: ANN201
+    return client.post("/logout")
+
+
+def csrf_token_from(html: str) -> str:
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    assert match, "no CSRF token in page"
+    return match.group(1)
