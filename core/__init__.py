@@ -8,11 +8,12 @@ services under :mod:`parvis.services`.
 from __future__ import annotations
 
 from .plugins.manager import current_platform, hookimpl
-from .plugins.spec import ModuleSpec, NavEntry, Permission, WidgetContext, WidgetSpec
+from .plugins.spec import ContentType, ModuleSpec, NavEntry, Permission, WidgetContext, WidgetSpec
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "ContentType",
     "ModuleSpec",
     "NavEntry",
     "Permission",

@@ -9,7 +9,6 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-from flask import render_template
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from wtforms import Form, IntegerField, TextAreaField
@@ -17,6 +16,7 @@ from wtforms.validators import NumberRange, Optional
 
 from .plugins.manager import hookimpl
 from .plugins.spec import WidgetContext, WidgetSpec
+from .templating import render_fragment
 
 
 def _package_folder(package: str) -> Path:
@@ -42,11 +42,11 @@ class CountWidgetForm(Form):
 
 
 def _render_description(ctx: WidgetContext) -> Markup:
-    return Markup(render_template("widgets/description.html", space=ctx.space))
+    return render_fragment("widgets/description.html", space=ctx.space)
 
 
 def _render_text(ctx: WidgetContext) -> Markup:
-    return Markup(render_template("widgets/text.html", body=ctx.settings.get("body", "")))
+    return render_fragment("widgets/text.html", body=ctx.settings.get("body", ""))
 
 
 def _render_members(ctx: WidgetContext) -> Markup:
@@ -64,14 +64,14 @@ def _render_members(ctx: WidgetContext) -> Markup:
     total = db.session.scalar(
         db.select(db.func.count()).select_from(Membership).filter_by(space_id=ctx.space.id)
     )
-    return Markup(render_template("widgets/members.html", memberships=rows, total=total))
+    return render_fragment("widgets/members.html", memberships=rows, total=total)
 
 
 def _render_activity(ctx: WidgetContext) -> Markup:
     from .services.activity import recent
 
     items = recent(ctx.space, int(ctx.settings.get("limit", 8)))
-    return Markup(render_template("widgets/activity.html", items=items))
+    return render_fragment("widgets/activity.html", items=items)
 
 
 @hookimpl

@@ -65,7 +65,15 @@ def mention_url(username: str) -> str | None:
 def template_slot(slot: str, **context: Any) -> Markup:
     """Join what every module's ``parvis_template_slot`` returns for ``slot``."""
     parts = current_platform().hook.parvis_template_slot(slot=slot, context=context)
-    return Markup("").join(Markup(p) if not isinstance(p, Markup) else p for p in parts if p)
+    # Plain strings are escaped: a module that returns HTML must return Markup.
+    return Markup("").join(p for p in parts if p)
+
+
+def render_fragment(template: str, **context: Any) -> Markup:
+    """Render an HTML fragment (a widget, a partial) as Markup; Jinja autoescapes it."""
+    from flask import render_template
+
+    return Markup(render_template(template, **context))  # noqa: S704 - autoescaped template
 
 
 def space_nav(space: Any) -> list[dict[str, Any]]:

@@ -12,7 +12,7 @@ import pluggy
 from flask import current_app
 
 from . import hookspecs
-from .spec import ModuleSpec, WidgetSpec
+from .spec import ContentType, ModuleSpec, WidgetSpec
 
 ENTRY_POINT_GROUP = "parvis.modules"
 hookimpl = pluggy.HookimplMarker("parvis")
@@ -28,6 +28,7 @@ class Platform:
     blocked: frozenset[str] = frozenset()
     #: Full blueprint name (``posts``, ``api.posts_api``) -> module id, filled at start-up.
     blueprint_owners: dict[str, str] = field(default_factory=dict)
+    content_types: dict[str, ContentType] = field(default_factory=dict)
 
     @property
     def hook(self) -> Any:
@@ -35,6 +36,10 @@ class Platform:
 
     def module(self, module_id: str) -> ModuleSpec | None:
         return self.modules.get(module_id)
+
+    def content_type(self, type_id: str) -> ContentType | None:
+        """The content type ``posts.post`` etc., if its module is installed."""
+        return self.content_types.get(type_id)
 
     def ordered_modules(self) -> list[ModuleSpec]:
         """Installed modules sorted by their declared order, then id (stable for menus)."""
@@ -88,6 +93,8 @@ def build_platform(
         if spec.id in blocked:
             continue
         platform.modules[spec.id] = spec
+        for content_type in spec.content_types:
+            platform.content_types[content_type.id] = content_type
         for widget in spec.widgets:
             platform.widgets[widget.id] = _with_module(widget, spec.id)
     for batch in pm.hook.parvis_widgets():

@@ -69,6 +69,24 @@ class WidgetSpec:
 
 
 @dataclass(frozen=True)
+class ContentType:
+    """A kind of object a module owns, so core services can point at it.
+
+    Comments, reactions, attachments and mentions refer to objects as
+    ``(content_type.id, object_id)``. ``resolve(object_id, user)`` returns the object
+    only if it exists and ``user`` may see it (None otherwise: the core answers 404);
+    the object must have a ``space_id``. ``url(obj)`` and ``title(obj)`` are used in
+    notifications, activity and search results.
+    """
+
+    id: str
+    label: str
+    resolve: Callable[[int, Any], Any]
+    url: Callable[[Any], str]
+    title: Callable[[Any], str]
+
+
+@dataclass(frozen=True)
 class ModuleSpec:
     """Everything the core needs to know about a module, declared once.
 
@@ -95,6 +113,7 @@ class ModuleSpec:
     widgets: tuple[WidgetSpec, ...] = ()
     nav: tuple[NavEntry, ...] = ()
     activity_types: dict[str, str] = field(default_factory=dict)
+    content_types: tuple[ContentType, ...] = ()
     default_enabled: bool = True
     order: int = 100
 
