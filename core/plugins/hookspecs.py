@@ -79,3 +79,8 @@ def parvis_cli_commands(cli: Any) -> None:
 @hookspec
 def parvis_app_ready(app: Any) -> None:
     """Called once the app is fully configured; register template filters, extensions, ..."""
+
+
+@hookspec
+def parvis_demo_seed(space: Any, module_id: str, users: list[Any]) -> None:
+    """Create demo content for ``module_id`` in ``space`` (``parvis demo``); ``users`` are its members."""
