@@ -34,6 +34,7 @@ def create_app(config: dict[str, Any] | None = None, instance_path: str | None =
         instance_relative_config=True,
     )
     load_config(app, config)
+    _merge_platform_disabled_modules(app)
 
     platform = build_platform(
         blocked=app.config.get("DISABLED_MODULES", ()),
@@ -50,7 +51,7 @@ def create_app(config: dict[str, Any] | None = None, instance_path: str | None =
     babel.init_app(
         app,
         locale_selector=i18n.select_locale,
-        default_translation_directories=str(Path(__file__).parent / "translations"),
+        default_translation_directories=i18n.translation_directories(platform),
     )
 
     auth_session.init_app(app)
@@ -67,15 +68,30 @@ def create_app(config: dict[str, Any] | None = None, instance_path: str | None =
     return app
 
 
+def _merge_platform_disabled_modules(app: Flask) -> None:
+    """Add the modules switched off from the admin page to ``DISABLED_MODULES``."""
+    from .models.platform import read_disabled_modules
+
+    stored = read_disabled_modules(app.config.get("SQLALCHEMY_DATABASE_URI") or "")
+    if stored:
+        current = list(app.config.get("DISABLED_MODULES") or ())
+        app.config["DISABLED_MODULES"] = current + [m for m in stored if m not in current]
+
+
 def _register_blueprints(app: Flask) -> None:
     from .api import api_bp
     from .views.admin import bp as admin_bp
     from .views.auth import bp as auth_bp
+    from .views.content import bp as content_bp
+    from .views.content import init_app as init_content
     from .views.home import bp as home_bp
     from .views.spaces import bp as spaces_bp
+    from .views.tokens import bp as tokens_bp
 
-    for bp in (home_bp, auth_bp, spaces_bp, admin_bp, api_bp):
+    for bp in (home_bp, auth_bp, spaces_bp, admin_bp, api_bp, tokens_bp):
         app.register_blueprint(bp)
+    app.register_blueprint(content_bp)
+    init_content(app)
     platform = app.extensions["parvis"]
     for spec in platform.ordered_modules():
         if spec.blueprint is not None:

@@ -30,7 +30,7 @@ def load_user(session_id: str) -> User | None:
     """Load the user of a live server-side session."""
     if not session_id:
         return None
-    row = db.session.get(UserSession, session_id)
+    row = db.session.get(UserSession, session_id, options=[db.joinedload(UserSession.user)])
     if row is None or not row.user.active:
         return None
     now = utcnow()
@@ -51,7 +51,7 @@ def load_user_from_request(req: Request) -> User | None:
     token = db.session.scalar(
         db.select(ApiToken).filter_by(token_hash=hash_token(header[7:].strip()), revoked_at=None)
     )
-    if token is None or not token.user.active:
+    if token is None or not token.is_usable or not token.user.active:
         return None
     token.last_used_at = utcnow()
     db.session.commit()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from flask import Flask, current_app
@@ -47,7 +48,8 @@ def version_locations(app: Flask) -> list[str]:
 @migrate.configure
 def _configure_alembic(config):  # noqa: ANN001, ANN202
     """Give Alembic every module's version folder (each module is its own branch)."""
-    config.set_main_option("version_locations", " ".join(version_locations(current_app)))
-    config.set_main_option("version_path_separator", "space")
+    # os.pathsep, so that folders with spaces in their path work (Alembic >= 1.16).
+    config.set_main_option("version_locations", os.pathsep.join(version_locations(current_app)))
+    config.set_main_option("path_separator", "os")
     return config
 

@@ -14,12 +14,12 @@ from flask import Flask, abort, g, request
 from flask_login import current_user
 
 from .extensions import db, login_manager
-from .models import Space, SpaceModule
+from .models import Space
 from .plugins.manager import current_platform
 from .services.permissions import can_read_space, can_see_space
 
 #: Core endpoints a signed-in non-member of a private space may open (to ask to join).
-OUTSIDER_ENDPOINTS = {"spaces.home", "spaces.join", "spaces.about"}
+OUTSIDER_ENDPOINTS = {"spaces.home", "spaces.join", "spaces.about", "api.get_space", "api.join_space"}
 
 
 def init_app(app: Flask) -> None:
@@ -61,11 +61,11 @@ def module_enabled(space: Space, module_id: str) -> bool:
     """Is ``module_id`` installed, not blocked, and switched on in ``space``?"""
     if current_platform().module(module_id) is None:
         return False
-    return bool(
-        db.session.scalar(
-            db.select(SpaceModule.enabled).filter_by(space_id=space.id, module_id=module_id)
-        )
-    )
+    from .services.spaces import enabled_modules
+
+    # Shares enabled_modules' per-request cache with the navigation (one query per page);
+    # it also leaves out modules switched off platform-wide.
+    return any(spec.id == module_id for spec, _row in enabled_modules(space))
 
 
 def _guard_space():  # noqa: ANN202

@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from flask import Flask
+from flask import Flask, g, request_started
 from flask.testing import FlaskClient
 
 from parvis import create_app
@@ -75,6 +75,10 @@ def _empty_tables() -> None:
     db.session.commit()
 
 
+def _fresh_g(sender: Flask, **extra: object) -> None:
+    g.__dict__.clear()
+
+
 @pytest.fixture
 def app(_schema: None, database_url: str, instance_dir: str, request: pytest.FixtureRequest) -> Iterator[Flask]:
     overrides = getattr(request, "param", None) or {}
@@ -85,9 +89,14 @@ def app(_schema: None, database_url: str, instance_dir: str, request: pytest.Fix
     mail.OUTBOX.clear()
     ctx = application.app_context()
     ctx.push()
+    # The pushed app context is reused by every request of the test, so ``g`` would
+    # carry per-request caches (signed-in user, roles, counters) from one request to
+    # the next: start each request with an empty ``g``, as in production.
+    request_started.connect(_fresh_g, application)
     try:
         yield application
     finally:
+        request_started.disconnect(_fresh_g, application)
         db.session.rollback()
         _empty_tables()
         db.session.remove()

@@ -7,6 +7,9 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp
 
+#: Language names are written in their own language, so they are not translated.
+LANGUAGE_CHOICES = (("fr", "Français"), ("en", "English"))
+
 PASSWORD_RULES = [
     DataRequired(),
     Length(min=10, max=256, message=_l("Use between 10 and 256 characters.")),
@@ -61,6 +64,9 @@ class ProfileForm(FlaskForm):
         _l("Expertise (comma-separated tags)"), validators=[Optional(), Length(max=500)]
     )
     bio = TextAreaField(_l("About me (markdown)"), validators=[Optional(), Length(max=5000)])
-    locale = SelectField(
-        _l("Language"), choices=[("fr", "Français"), ("en", "English")], validators=[DataRequired()]
-    )
+    locale = SelectField(_l("Language"), validators=[DataRequired()])
+
+    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+        super().__init__(*args, **kwargs)
+        # Set after binding: tuples given to the constructor are deprecated in WTForms 3.3.
+        self.locale.choices = list(LANGUAGE_CHOICES)

@@ -3,6 +3,7 @@
 from .activity import Activity, AuditLog, Notification
 from .base import UTCDateTime, utcnow
 from .content import Attachment, Comment, Reaction
+from .platform import PlatformSetting
 from .space import (
     JOIN_POLICIES,
     SPACE_ROLES,
@@ -22,6 +23,6 @@ from .user import PLATFORM_ROLES, ApiToken, User, UserSession, hash_token
 __all__ = [
     "JOIN_POLICIES", "PLATFORM_ROLES", "SPACE_ROLES", "SPACE_STATUSES", "VISIBILITIES",
     "Activity", "ApiToken", "Attachment", "AuditLog", "Comment", "Invitation", "JoinRequest",
-    "Membership", "Notification", "Reaction", "Space", "SpaceModule", "SpacePermission",
+    "Membership", "Notification", "PlatformSetting", "Reaction", "Space", "SpaceModule", "SpacePermission",
     "SpaceRequest", "UTCDateTime", "User", "UserSession", "hash_token", "role_rank", "utcnow",
 ]

@@ -65,12 +65,19 @@ class Attachment(db.Model):
     target_id: Mapped[int | None]
     uploader_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     filename: Mapped[str] = mapped_column(String(255))
+    #: The name as the user uploaded it, for display only (``filename`` is the safe form).
+    display_name: Mapped[str] = mapped_column(String(255), default="")
     content_type: Mapped[str] = mapped_column(String(128))
     size: Mapped[int]
     storage_key: Mapped[str] = mapped_column(String(255), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     uploader: Mapped[User | None] = relationship()
+
+    @property
+    def label(self) -> str:
+        """The name to show: the original upload name, else the safe one."""
+        return self.display_name or self.filename
 
     @property
     def is_image(self) -> bool:

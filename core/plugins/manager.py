@@ -52,6 +52,15 @@ class Platform:
         return sorted({ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)})
 
 
+def _blocked_dotted_name(pm: pluggy.PluginManager, dotted: str) -> bool:
+    """Is ``pkg.<id>`` or ``pkg.<id>.plugin`` blocked? (the module id is the package name)"""
+    parts = dotted.split(".")
+    candidates = {parts[-1]}
+    if parts[-1] == "plugin" and len(parts) > 1:
+        candidates.add(parts[-2])
+    return any(pm.is_blocked(c) for c in candidates)
+
+
 def _load(plugin: str | ModuleType | object) -> object:
     return importlib.import_module(plugin) if isinstance(plugin, str) else plugin
 
@@ -77,9 +86,11 @@ def build_platform(
     if load_entry_points:
         pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
     for plugin in extra_plugins:
+        if isinstance(plugin, str) and _blocked_dotted_name(pm, plugin):
+            continue  # checked before importing: a blocked module is never imported
         obj = _load(plugin)
         name = getattr(obj, "__name__", None) or repr(obj)
-        if pm.is_blocked(name.rsplit(".", 1)[-1]):
+        if _blocked_dotted_name(pm, name):
             continue
         if not pm.is_registered(obj):
             pm.register(obj, name=name)

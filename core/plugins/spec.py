@@ -107,6 +107,8 @@ class ModuleSpec:
     blueprint: Blueprint | None = None
     api_blueprint: Blueprint | None = None
     migrations: Path | None = None
+    #: Folder with ``<lang>/LC_MESSAGES/messages.po/.mo`` merged into the app's catalogs.
+    translations: Path | None = None
     settings_form: type[Form] | None = None
     settings_defaults: dict[str, Any] = field(default_factory=dict)
     permissions: tuple[Permission, ...] = ()

@@ -117,14 +117,40 @@ def module_states(space: Space) -> list[tuple[ModuleSpec, SpaceModule]]:
 
 
 def enabled_modules(space: Space) -> list[tuple[ModuleSpec, SpaceModule]]:
-    """Enabled modules of ``space`` in navigation order (one query)."""
+    """Enabled modules of ``space`` in navigation order (one query).
+
+    Modules switched off platform-wide (restart pending) are left out too.
+    """
+    from flask import g, has_request_context
+
+    from ..models.platform import switched_off_modules
+
+    # Navigation, layout and widgets all ask during one page: one query per request.
+    cache = g.setdefault("_enabled_modules", {}) if has_request_context() else {}
+    if space.id in cache:
+        return list(cache[space.id])
     platform = current_platform()
+    off = switched_off_modules()
     rows = db.session.scalars(
         db.select(SpaceModule)
         .filter_by(space_id=space.id, enabled=True)
         .order_by(SpaceModule.position, SpaceModule.module_id)
     )
-    return [(platform.modules[r.module_id], r) for r in rows if r.module_id in platform.modules]
+    result = [
+        (platform.modules[r.module_id], r)
+        for r in rows
+        if r.module_id in platform.modules and r.module_id not in off
+    ]
+    cache[space.id] = result
+    return list(result)
+
+
+def forget_enabled_modules() -> None:
+    """Drop the per-request cache of :func:`enabled_modules` (after switching or reordering)."""
+    from flask import g, has_request_context
+
+    if has_request_context():
+        g.pop("_enabled_modules", None)
 
 
 def module_settings(space: Space, module_id: str) -> dict[str, Any]:
@@ -147,6 +173,7 @@ def set_module_enabled(space: Space, module_id: str, enabled: bool, actor: User)
         return row
     row.enabled = enabled
     db.session.flush()
+    forget_enabled_modules()
     if enabled:
         platform.hook.parvis_space_module_enabled(space=space, module_id=module_id)
     else:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import secrets
+from functools import cache
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
@@ -22,11 +24,24 @@ from ..forms.auth import (
 from ..models import Membership, Space, User, UserSession
 from ..services import audit
 from ..services.mail import send_mail
-from ..services.permissions import can_see_space
+from ..services.permissions import can_see_space, prime_roles
 from ..services.safe_redirect import safe_next
 from ..services.users import UserError, by_email, create_user
 
 bp = Blueprint("auth", __name__)
+
+
+@cache
+def _dummy_user() -> User:
+    """Checked against when the e-mail is unknown, so a failed login takes the same time."""
+    user = User()
+    user.set_password(secrets.token_hex(16))
+    return user
+
+
+def _form_status(form: object) -> int:
+    """422 when a submitted form was refused (errors shown in the page), else 200."""
+    return 422 if request.method == "POST" and getattr(form, "errors", None) else 200
 
 
 def _login_limit() -> str:
@@ -48,8 +63,10 @@ def login():  # noqa: ANN201
         if user is not None and user.active and user.check_password(form.password.data):
             start_session(user, remember=form.remember.data)
             return redirect(safe_next(request.args.get("next")) or url_for("home.index"))
+        if user is None:
+            _dummy_user().check_password(form.password.data)  # same time whether the account exists
         form.password.errors.append(gettext("Unknown e-mail address or wrong password."))
-    return render_template("auth/login.html", form=form)
+    return render_template("auth/login.html", form=form), _form_status(form)
 
 
 @bp.post("/logout")
@@ -77,7 +94,7 @@ def register():  # noqa: ANN201
             start_session(user)
             flash(gettext("Welcome to %(site)s!", site=current_app.config["SITE_NAME"]), "success")
             return redirect(safe_next(request.args.get("next")) or url_for("home.index"))
-    return render_template("auth/register.html", form=form)
+    return render_template("auth/register.html", form=form), _form_status(form)
 
 
 def _reset_serializer() -> URLSafeTimedSerializer:
@@ -115,7 +132,7 @@ def reset_request():  # noqa: ANN201
         # Same answer whether the address exists or not (no account enumeration).
         flash(gettext("If an account uses this address, a reset link has been sent to it."), "info")
         return redirect(url_for("auth.login"))
-    return render_template("auth/reset_request.html", form=form)
+    return render_template("auth/reset_request.html", form=form), _form_status(form)
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
@@ -127,8 +144,8 @@ def reset_password(token: str):  # noqa: ANN201
         return render_template("auth/reset_invalid.html", expired=True), 400
     except BadSignature:
         return render_template("auth/reset_invalid.html", expired=False), 400
-    user = db.session.get(User, data.get("uid"))
-    if user is None or data.get("fp") != _password_fingerprint(user):
+    user = db.session.get(User, data.get("uid")) if isinstance(data, dict) else None
+    if user is None or not user.active or data.get("fp") != _password_fingerprint(user):
         return render_template("auth/reset_invalid.html", expired=False), 400
     form = ResetPasswordForm()
     if form.validate_on_submit():
@@ -138,7 +155,7 @@ def reset_password(token: str):  # noqa: ANN201
         db.session.commit()
         flash(gettext("Your password has been changed. Sign in with it."), "success")
         return redirect(url_for("auth.login"))
-    return render_template("auth/reset_password.html", form=form)
+    return render_template("auth/reset_password.html", form=form), _form_status(form)
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -152,12 +169,13 @@ def change_password():  # noqa: ANN201
         else:
             user.set_password(form.password.data)
             end_other_sessions(user)
+            audit.record("user.password_changed", actor=user, target=user)
             db.session.commit()
             # The old session is gone too: start a fresh one for this browser.
             start_session(user)
             flash(gettext("Password changed; your other sessions were ended."), "success")
             return redirect(url_for("auth.sessions"))
-    return render_template("auth/change_password.html", form=form)
+    return render_template("auth/change_password.html", form=form), _form_status(form)
 
 
 @bp.get("/account/sessions")
@@ -198,6 +216,18 @@ def profile(user_id: int):  # noqa: ANN201
         .filter(Membership.user_id == user.id)
         .order_by(Space.name)
     ).all()
+    # The viewer's roles in those spaces in one query, so can_see_space costs none per row.
+    prime_roles(
+        current_user,
+        dict(
+            db.session.execute(
+                db.select(Membership.space_id, Membership.role).filter(
+                    Membership.user_id == current_user.id,
+                    Membership.space_id.in_([s.id for s in rows]),
+                )
+            ).all()
+        ),
+    )
     spaces = [s for s in rows if can_see_space(current_user, s)]
     return render_template("auth/profile.html", person=user, spaces=spaces)
 
@@ -211,8 +241,12 @@ def edit_profile():  # noqa: ANN201
         form.expertise.data = ", ".join(user.expertise or [])
         form.locale.data = user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
     if form.validate_on_submit():
+        # Handles are matched lowercased in @mentions: store them lowercased.
+        form.username.data = form.username.data.strip().lower()
         taken = db.session.scalar(
-            db.select(User.id).filter(User.username == form.username.data, User.id != user.id)
+            db.select(User.id).filter(
+                db.func.lower(User.username) == form.username.data, User.id != user.id
+            )
         )
         if taken is not None:
             form.username.errors.append(gettext("This username is already taken."))
@@ -228,4 +262,4 @@ def edit_profile():  # noqa: ANN201
             db.session.commit()
             flash(gettext("Profile saved."), "success")
             return redirect(url_for("auth.profile", user_id=user.id))
-    return render_template("auth/edit_profile.html", form=form)
+    return render_template("auth/edit_profile.html", form=form), _form_status(form)

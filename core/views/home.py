@@ -67,5 +67,12 @@ def set_language():  # noqa: ANN201
         current_user.locale = lang
         db.session.commit()
     response = make_response(redirect(safe_next(request.form.get("next")) or url_for("home.index")))
-    response.set_cookie("parvis_lang", lang, max_age=3600 * 24 * 365, samesite="Lax", httponly=True)
+    response.set_cookie(
+        "parvis_lang",
+        lang,
+        max_age=3600 * 24 * 365,
+        samesite="Lax",
+        httponly=True,
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+    )
     return response

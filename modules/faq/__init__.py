@@ -1,0 +1,1 @@
+"""The FAQ module: categories of questions and answers, proposed by members."""

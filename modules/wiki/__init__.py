@@ -1,0 +1,1 @@
+"""The wiki module: the space's knowledge base (pages, history, links, trash)."""

@@ -1,0 +1,153 @@
+"""List pages issue a bounded number of SQL queries, whatever the amount of data.
+
+Each test measures a page with little data, adds a lot more (in bulk), measures again,
+and asserts both the bound and the equality: a query per row shows up as a difference.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from conftest import login, make_space
+from flask import Flask
+from flask.testing import FlaskClient
+from plugins import exercise_module as ex
+
+from parvis.extensions import db
+from parvis.models import Activity, Membership, Notification, Space, SpaceModule, User
+from parvis.plugins.manager import current_platform
+from parvis.testing.queries import QueryLog, count_queries
+
+BOUND = 15
+
+
+def _bulk_users(n: int, tag: str) -> list[User]:
+    users = [
+        User(email=f"{tag}{i}@example.org", username=f"{tag}{i}", name=f"{tag.title()} {i}")
+        for i in range(n)
+    ]
+    db.session.add_all(users)
+    db.session.flush()
+    return users
+
+
+def _grow_space(space_id: int, n: int, tag: str) -> None:
+    """Add ``n`` members, and as many activities and exercise items."""
+    users = _bulk_users(n, tag)
+    db.session.add_all(Membership(space_id=space_id, user_id=u.id, role="member") for u in users)
+    db.session.add_all(
+        Activity(space_id=space_id, actor_id=u.id, verb="exercise.acted", title=f"Act {u.name}",
+                 target_type="exercise.item")
+        for u in users
+    )
+    db.session.add_all(ex.ExerciseItem(space_id=space_id, author_id=u.id, title=f"Item {u.name}") for u in users)
+    db.session.commit()
+
+
+def _measure(client: FlaskClient, path: str) -> QueryLog:
+    client.get(path)  # warm-up: lazily built registries (layouts, themes) are not SQL, but be fair
+    # The test shares its database session with the requests: start from an empty
+    # identity map, as a real request does, so cached objects hide no query.
+    db.session.commit()
+    db.session.expunge_all()
+    with count_queries() as log:
+        response = client.get(path)
+    assert response.status_code == 200, path
+    return log
+
+
+def _assert_flat(few: QueryLog, many: QueryLog) -> None:
+    assert many.count <= BOUND, many.report()
+    assert few.count == many.count, (
+        f"{few.count} queries with little data, {many.count} with more:\n"
+        f"--- few\n{few.report()}\n--- many\n{many.report()}"
+    )
+
+
+@pytest.fixture
+def member_client(app: Flask, client: FlaskClient, alice: Any, bob: Any) -> FlaskClient:
+    login(client, bob)
+    return client
+
+
+def test_space_home_is_bounded(app: Flask, member_client: FlaskClient, alice: Any, bob: Any) -> None:
+    space = make_space(alice, "busy", "public")  # the modules a new space gets
+    modules = [m.id for m in current_platform().ordered_modules() if m.default_enabled]
+    db.session.add(Membership(space_id=space.id, user_id=bob.id, role="member"))
+    platform = current_platform()
+    for module_id in modules:
+        platform.hook.parvis_demo_seed(space=space, module_id=module_id, users=[alice, bob])
+    db.session.commit()
+    space_id = space.id
+    _grow_space(space_id, 2, "few")
+    few = _measure(member_client, "/s/busy/")
+    _grow_space(space_id, 38, "many")
+    many = _measure(member_client, "/s/busy/")
+    _assert_flat(few, many)
+
+
+def test_module_page_is_bounded(app: Flask, member_client: FlaskClient, alice: Any, bob: Any) -> None:
+    space = make_space(alice, "items", "public", modules=["exercise"])
+    db.session.add(Membership(space_id=space.id, user_id=bob.id, role="member"))
+    db.session.commit()
+    space_id = space.id
+    _grow_space(space_id, 2, "few")
+    few = _measure(member_client, "/s/items/exercise/")
+    _grow_space(space_id, 38, "many")
+    many = _measure(member_client, "/s/items/exercise/")
+    _assert_flat(few, many)
+
+
+def _grow_directory(owner_id: int, viewer_id: int, n: int, start: int) -> None:
+    visibilities = ("public", "private", "secret")
+    spaces = [
+        Space(slug=f"space-{i:03d}", name=f"Space {i:03d}", visibility=visibilities[i % 3],
+              created_by_id=owner_id, description=f"Space number {i}")
+        for i in range(start, start + n)
+    ]
+    db.session.add_all(spaces)
+    db.session.flush()
+    rows: list[Any] = []
+    for i, space in enumerate(spaces):
+        rows.append(Membership(space_id=space.id, user_id=owner_id, role="owner"))
+        if i % 2 == 0:
+            rows.append(Membership(space_id=space.id, user_id=viewer_id, role="member"))
+        rows += [SpaceModule(space_id=space.id, module_id=m.id, enabled=True, position=p)
+                 for p, m in enumerate(current_platform().ordered_modules())]
+    rows.append(Notification(user_id=viewer_id, kind="test", title="Hello"))
+    db.session.add_all(rows)
+    db.session.commit()
+
+
+def test_directory_is_bounded(app: Flask, member_client: FlaskClient, alice: Any, bob: Any) -> None:
+    ids = (alice.id, bob.id)
+    _grow_directory(*ids, 2, 0)
+    few = _measure(member_client, "/spaces")
+    _grow_directory(*ids, 38, 2)
+    many = _measure(member_client, "/spaces")
+    _assert_flat(few, many)
+
+
+def test_dashboard_is_bounded(app: Flask, member_client: FlaskClient, alice: Any, bob: Any) -> None:
+    ids = (alice.id, bob.id)
+    _grow_directory(*ids, 2, 0)
+    few = _measure(member_client, "/")
+    _grow_directory(*ids, 38, 2)
+    many = _measure(member_client, "/")
+    _assert_flat(few, many)
+
+
+def test_count_queries_needs_no_app() -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine("sqlite://")
+    with count_queries(engine) as log, engine.connect() as conn:
+        conn.execute(text("select 1"))
+        conn.execute(text("select 2"))
+    assert log.count == 2
+    assert log.matching("SELECT 2") == ["select 2"]
+    assert "2 SQL statements" in log.report()
+    with pytest.raises(RuntimeError):
+        with count_queries():
+            pass
