@@ -100,8 +100,8 @@ def app(_schema: None, database_url: str, instance_dir: str, request: pytest.Fix
         db.session.rollback()
         _empty_tables()
         db.session.remove()
+        db.engine.dispose()  # each app has its own engine: close its connections now
         ctx.pop()
-        db.engine.dispose() if False else None
 
 
 @pytest.fixture

@@ -234,6 +234,12 @@ def test_invisible_or_foreign_targets_are_404(client, team, alice, bob):  # noqa
     assert client.post(
         "/s/team/content/comments", data={"target_type": "notes.note", "target_id": 10**30, "body": "x"}
     ).status_code == 404
+    assert post_comment(client, note, "Huge parent", parent_id=2**40).status_code == 302
+    assert client.post(f"/s/team/content/comments/{2**40}/edit", data={"body": "x"}).status_code == 404
+    assert client.post(
+        "/s/team/content/comments", data={"target_type": "notes.note", "target_id": 2**40, "body": "x"}
+    ).status_code == 404
+    assert client.get(f"/s/team/content/attachments/{2**40}").status_code == 404
     assert other.id and db.session.scalar(db.select(db.func.count()).select_from(Comment)) == 0
 
 

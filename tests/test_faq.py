@@ -275,6 +275,21 @@ def test_publish_directly_from_the_answer_form(client, faq):  # noqa: ANN001
     assert [n.kind for n in notifications_of(faq.member)] == ["faq.published"]
 
 
+def test_publishing_notifies_the_people_the_answer_mentions(client, faq):  # noqa: ANN001
+    item = entry(faq, "Who knows?", "Ask @otto.member or @oscar.outsider.", status="answered")
+    sign_in(client, faq.moderator)
+    assert client.post(f"{faq.url}/entries/{item.id}/publish").status_code == 302
+    # Oscar is not a member but the space is public: he may read it.
+    assert [n.kind for n in notifications_of(faq.other)] == ["mention"]
+    assert [n.kind for n in notifications_of(faq.outsider)] == ["mention"]
+    html = page(client, f"{faq.url}/")
+    with client.application.test_request_context():
+        from flask import url_for
+
+        profile = url_for("auth.profile", user_id=faq.other.id)
+    assert f'href="{profile}"' in html
+
+
 def test_publishing_needs_an_answer(client, faq):  # noqa: ANN001
     item = entry(faq, "Empty?", "", status="proposed", author=faq.member)
     sign_in(client, faq.moderator)

@@ -216,3 +216,31 @@ def test_content_type_resolves_by_visibility(app, faq):  # noqa: ANN001
     hidden = entry(closed, "Closed?")
     with app.test_request_context("/"):
         assert content_type.resolve(hidden.id, faq.outsider) is None
+
+
+# -- settings and the space home ---------------------------------------------------------
+
+
+def test_module_settings_through_the_space_settings(client, faq):  # noqa: ANN001
+    from parvis_modules.faq.queries import settings as faq_settings
+
+    sign_in(client, faq.owner)
+    url = f"/s/{faq.slug}/settings/modules/faq"
+    html = client.get(url).get_data(as_text=True)
+    assert 'name="who_may_propose"' in html and 'name="default_order"' in html
+    response = client.post(url, data={"who_may_propose": "everyone", "default_order": "helpful"})
+    assert response.status_code == 422
+    response = client.post(url, data={"who_may_propose": "nobody", "default_order": "helpful"})
+    assert response.status_code == 302
+    assert faq_settings(faq.space) == {"who_may_propose": "nobody", "default_order": "helpful"}
+    sign_in(client, faq.member)
+    assert client.get(f"{faq.url}/propose").status_code == 403
+
+
+def test_space_home_shows_the_top_questions_widget(client, faq):  # noqa: ANN001
+    item = entry(faq, "On the home page?")
+    entry(faq, "Not there?", "", status="proposed", author=faq.member)
+    sign_in(client, faq.member)
+    html = client.get(f"/s/{faq.slug}/").get_data(as_text=True)
+    assert "Top questions" in html
+    assert f"/s/team/faq/#q-{item.id}" in html and "Not there?" not in html

@@ -249,3 +249,23 @@ def test_revoke_checks(app, client, team, alice, carol):
     assert client.post(f"/s/other/invitations/{inv.id}/revoke").status_code == 302  # idempotent
     db.session.refresh(inv)
     assert inv.revoked_at is not None
+
+
+def test_members_page_queries_are_bounded(client, team, alice):
+    from parvis.testing.queries import count_queries
+
+    login(client, alice)
+    db.session.expire_all()
+    with count_queries() as few:
+        assert client.get("/s/team/members").status_code == 200
+    for n in range(15):
+        add_member(team, make_user(f"m{n}@example.org"), "member")
+        db.session.add(
+            Invitation(space_id=team.id, email=f"i{n}@example.org", token_hash=f"h{n}", expires_at=utcnow() + timedelta(days=1))
+        )
+    db.session.commit()
+    db.session.expire_all()
+    with count_queries() as many:
+        html = client.get("/s/team/members").get_data(as_text=True)
+    assert "i14@example.org" in html and "M14" in html
+    assert many.count <= few.count, many.report()

@@ -256,3 +256,20 @@ def test_leave_and_last_owner(client, app, alice, bob):
     assert r.status_code == 409
     assert "last owner" in r.get_data(as_text=True)
     assert _role(space, alice) == "owner"
+
+
+@pytest.mark.config(WTF_CSRF_ENABLED=True)
+def test_join_needs_csrf_token(client, alice, bob):
+    from conftest import csrf_token_from
+
+    space = make_space(alice, "open", "public", join_policy="open")
+    login_page = client.get("/login").get_data(as_text=True)
+    client.post(
+        "/login",
+        data={"email": bob.email, "password": "correct horse battery", "csrf_token": csrf_token_from(login_page)},
+    )
+    assert client.post("/s/open/join").status_code == 400
+    assert _role(space, bob) is None
+    token = csrf_token_from(client.get("/s/open/").get_data(as_text=True))
+    assert client.post("/s/open/join", data={"csrf_token": token}).status_code == 302
+    assert _role(space, bob) == "member"

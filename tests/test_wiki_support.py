@@ -6,6 +6,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from conftest import add_member, login, logout, make_space, make_user
+
 from parvis.extensions import db
 from parvis_modules.wiki import services
 from parvis_modules.wiki.models import WikiPage

@@ -23,7 +23,7 @@ from ..extensions import db
 from ..models import Attachment, Space, User
 from ..storage import StorageError, get_storage
 from .content_errors import ContentError
-from .content_targets import resolve_target
+from .content_targets import resolve_target, valid_id
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 #: Raster image types that may be shown inline (never SVG: it can hold scripts).
@@ -198,12 +198,7 @@ def attach(
     Ids of other people's files, other spaces' files or already attached files are
     ignored. Returns the attachments that were attached.
     """
-    ids = []
-    for raw in attachment_ids:
-        try:
-            ids.append(int(raw))
-        except (TypeError, ValueError):
-            continue
+    ids = [i for i in (valid_id(raw) for raw in attachment_ids) if i is not None]
     if not ids:
         return []
     rows = list(

@@ -18,7 +18,7 @@ from ..extensions import db
 from ..models import Comment, Space, User, utcnow
 from . import activity, audit, mentions, notifications
 from .content_errors import ContentError
-from .content_targets import Target, resolve_target
+from .content_targets import Target, resolve_target, valid_id
 from .markdown import mentioned_usernames
 from .permissions import can
 
@@ -72,10 +72,8 @@ def add_comment(
     target_id = int(target_id)
     parent = None
     if parent_id not in (None, ""):
-        try:
-            parent = db.session.get(Comment, int(parent_id))
-        except (TypeError, ValueError):
-            parent = None
+        parent_key = valid_id(parent_id)
+        parent = db.session.get(Comment, parent_key) if parent_key else None
         if (
             parent is None
             or parent.target_type != target_type
@@ -103,7 +101,7 @@ def add_comment(
         space=space,
         target_type=target_type,
         target_id=target_id,
-        title=title,
+        title=gettext("Comment on “%(title)s”", title=title),
         url=url,
     )
     mentioned = mentions.notify_mentions(

@@ -41,6 +41,21 @@ class Target:
         return getattr(self.obj, "author_id", None)
 
 
+#: Largest id of an ``Integer`` primary key (PostgreSQL refuses bigger values).
+MAX_ID = 2**31 - 1
+
+
+def valid_id(value: Any) -> int | None:
+    """``value`` as a database id (1 .. 2**31-1), or None when it cannot be one."""
+    if isinstance(value, bool):
+        return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number <= MAX_ID else None
+
+
 def module_of_type(type_id: str) -> str | None:
     """Id of the installed module declaring the content type ``type_id``."""
     for spec in current_platform().modules.values():
@@ -57,11 +72,8 @@ def resolve_target(type_id: Any, object_id: Any, user: Any, space: Space | None 
     """
     if not isinstance(type_id, str) or not type_id:
         return None
-    try:
-        object_id = int(object_id)
-    except (TypeError, ValueError):
-        return None
-    if object_id <= 0 or object_id > 2**63 - 1:
+    object_id = valid_id(object_id)
+    if object_id is None:
         return None
     content_type = current_platform().content_type(type_id)
     if content_type is None:

@@ -38,7 +38,7 @@ from ..services import attachments as attachment_service
 from ..services import comments as comment_service
 from ..services import reactions as reaction_service
 from ..services.content_errors import ContentError
-from ..services.content_targets import Target, resolve_target
+from ..services.content_targets import Target, resolve_target, valid_id
 from ..services.permissions import can, can_edit_own
 from ..services.safe_redirect import safe_next
 from ..storage import StorageError, get_storage
@@ -98,7 +98,7 @@ def _fail(error: ContentError | str, target: Target | None = None, code: int = 4
 
 
 def _comment_or_404(comment_id: int) -> tuple[Comment, Target]:
-    comment = db.session.get(Comment, comment_id)
+    comment = db.session.get(Comment, comment_id) if valid_id(comment_id) else None
     if comment is None or comment.space_id != g.space.id:
         abort(404)
     target = resolve_target(comment.target_type, comment.target_id, _user(), g.space)
@@ -110,7 +110,7 @@ def _comment_or_404(comment_id: int) -> tuple[Comment, Target]:
 def _attachment_or_404(attachment_id: int) -> Attachment:
     """The attachment if the current user may see it: its target is visible to them,
     or (not yet attached) they uploaded it or moderate the space."""
-    att = db.session.get(Attachment, attachment_id)
+    att = db.session.get(Attachment, attachment_id) if valid_id(attachment_id) else None
     if att is None or att.space_id != g.space.id:
         abort(404)
     if att.target_type:

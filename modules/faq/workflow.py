@@ -15,7 +15,7 @@ from flask_babel import gettext
 
 from parvis.extensions import db
 from parvis.models import Membership, Space, role_rank, utcnow
-from parvis.services import activity, notifications
+from parvis.services import activity, mentions, notifications
 from parvis.services.content_errors import ContentError
 from parvis.services.markdown import plain_text
 from parvis.services.permissions import min_role
@@ -287,6 +287,17 @@ def publish_entry(space: Space, entry: FaqEntry, actor: Any) -> FaqEntry:
         target_type=CONTENT_TYPE,
         target_id=entry.id,
         title=entry.question,
+        url=entry_url(entry),
+    )
+    mentions.notify_mentions(
+        text=entry.answer,
+        space=space,
+        actor=actor,
+        title=gettext(
+            "%(name)s mentioned you in the FAQ answer “%(q)s”",
+            name=getattr(actor, "name", ""),
+            q=_short(entry.question),
+        ),
         url=entry_url(entry),
     )
     return entry

@@ -287,14 +287,16 @@ def create_post(space: Space, author: Any, data: PostInput) -> Post:
     _apply_status(post, data.publish if data.publish is not None else True, author)
     post.created_at = post.updated_at = utcnow()
     db.session.flush()
-    after_change(post, author, previous_body=None)
+    after_change(post, author, previous_body=None, previous_status=None)
     return post
 
 
 def update_post(post: Post, editor: Any, data: PostInput) -> Post:
-    """Edit a post; a moderator's edit of someone else's post is audited."""
-    previous_body = post.body
-    previous_title = post.title
+    """Edit a post; a moderator's edit of someone else's post is audited.
+
+    A moderator who saves a pending post publishes it: that counts as approving it.
+    """
+    previous_body, previous_title, previous_status = post.body, post.title, post.status
     _apply_fields(post, data, editor)
     _apply_status(post, data.publish, editor)
     post.updated_at = utcnow()
@@ -308,14 +310,19 @@ def update_post(post: Post, editor: Any, data: PostInput) -> Post:
             target=post,
             details={"title": previous_title[:120]},
         )
-    after_change(post, editor, previous_body=previous_body)
+        if previous_status == "pending" and post.status == "published":
+            _tell_author(post, editor, "posts.approved")
+    after_change(post, editor, previous_body=previous_body, previous_status=previous_status)
     return post
 
 
-def after_change(post: Post, actor: Any, previous_body: str | None) -> None:
+def after_change(
+    post: Post, actor: Any, previous_body: str | None, previous_status: str | None
+) -> None:
     """Release a post that just became live; otherwise notify new mentions or moderators."""
     if post.status == "pending":
-        _notify_moderators(post, actor)
+        if previous_status != "pending":
+            _notify_moderators(post, actor)
         return
     if not post.is_live:
         return
@@ -425,20 +432,28 @@ def release_due(space: Space) -> int:
 # -- moderation -------------------------------------------------------------------------
 
 
+def _tell_author(post: Post, moderator: Any, kind: str) -> None:
+    titles = {
+        "posts.approved": gettext("Your post was approved: %(title)s", title=post.title),
+        "posts.rejected": gettext("Your post was not approved: %(title)s", title=post.title),
+    }
+    notifications.notify(
+        [post.author_id] if post.author_id else [],
+        kind=kind,
+        title=titles[kind],
+        url=post_url(post),
+        actor=moderator,
+        space=post.space,
+    )
+
+
 def approve(post: Post, moderator: Any) -> None:
     """Publish a pending post (at its planned date when that is still ahead)."""
     post.status = "published"
     if post.published_at is None or post.published_at < utcnow():
         post.published_at = utcnow()
     audit.record("posts.approved", actor=moderator, space=post.space, target=post)
-    notifications.notify(
-        [post.author_id] if post.author_id else [],
-        kind="posts.approved",
-        title=gettext("Your post was approved: %(title)s", title=post.title),
-        url=post_url(post),
-        actor=moderator,
-        space=post.space,
-    )
+    _tell_author(post, moderator, "posts.approved")
     db.session.flush()
     if post.is_live and post.released_at is None:
         release(post)
@@ -448,14 +463,7 @@ def reject(post: Post, moderator: Any) -> None:
     """Send a pending post back to its author as a draft."""
     post.status = "draft"
     audit.record("posts.rejected", actor=moderator, space=post.space, target=post)
-    notifications.notify(
-        [post.author_id] if post.author_id else [],
-        kind="posts.rejected",
-        title=gettext("Your post was not approved: %(title)s", title=post.title),
-        url=post_url(post),
-        actor=moderator,
-        space=post.space,
-    )
+    _tell_author(post, moderator, "posts.rejected")
 
 
 def set_hidden(post: Post, hidden: bool, moderator: Any) -> None:

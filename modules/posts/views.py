@@ -226,13 +226,22 @@ def show(post_id: int) -> str:
 def edit(post_id: int) -> Response | tuple[str, int]:
     """Edit a post (its author, or a moderator)."""
     post = _editable_or_404(post_id)
-    form = PostForm(obj=post) if request.method == "GET" else PostForm()
     if request.method == "GET":
-        form.tags.data = ", ".join(t.name for t in post.tags)
+        form = PostForm(
+            data={
+                "title": post.title,
+                "body": post.body,
+                "tags": ", ".join(t.name for t in post.tags),
+                "pinned": post.pinned,
+                "announcement": post.announcement,
+            }
+        )
         form.set_publish_at(post.published_at if post.state != "published" else None)
+    else:
+        form = PostForm()
     if request.method == "POST":
         if form.validate_on_submit():
-            publish = False if form.save_draft.data else True
+            publish = not form.save_draft.data
             service.update_post(post, current_user, _input_from(form, publish=publish))
             if _store_files(form, post):
                 db.session.commit()

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import url_for
 from flask_login import current_user
 
 from parvis.extensions import db
+from parvis.models import User
+from parvis.services.markdown import mentioned_usernames
+from parvis.services.mentions import MAX_MENTIONS
 from parvis.services.permissions import can
-from parvis.services.spaces import module_settings, slugify
-from parvis.templating import mention_url
+from parvis.services.spaces import enabled_modules, module_settings, slugify
 
 from .links import WikiLinkRef, find_links
 from .models import WikiPage, WikiSlugHistory
@@ -21,7 +24,30 @@ MODULE_ID = "wiki"
 
 
 def settings(space: Any) -> dict[str, Any]:
+    """The wiki's settings in ``space`` (from the per-request cache of enabled modules)."""
+    for spec, row in enabled_modules(space):
+        if spec.id == MODULE_ID:
+            return {**spec.settings_defaults, **(row.settings or {})}
     return module_settings(space, MODULE_ID)
+
+
+def mention_resolver(body: str) -> Callable[[str], str | None]:
+    """A ``mention_url`` for ``body`` that looks all its handles up in one query."""
+    handles = sorted(mentioned_usernames(body))[:MAX_MENTIONS]
+    found: dict[str, int] = {}
+    if handles:
+        found = {
+            name.lower(): user_id
+            for user_id, name in db.session.execute(
+                db.select(User.id, User.username).where(db.func.lower(User.username).in_(handles))
+            )
+        }
+
+    def resolve(handle: str) -> str | None:
+        user_id = found.get(handle.lower())
+        return url_for("auth.profile", user_id=user_id) if user_id else None
+
+    return resolve
 
 
 def may(action: str, space: Any, user: Any = None) -> bool:
@@ -51,20 +77,29 @@ def render_body(
     *,
     outline: Outline | None = None,
     can_create: bool = False,
+    stored_links: Mapping[str, int | None] | None = None,
 ) -> RenderedPage:
     """Render a page's markdown with its wiki links resolved in ``space`` only.
 
-    Uses the already loaded ``outline`` (else loads it): links cost at most one more
-    query, for targets that only match a former slug.
+    Uses the already loaded ``outline`` (else loads it). ``stored_links`` are the
+    page's saved links (target key -> page id, kept across renames): with them, no
+    query is needed; otherwise targets that only match a former slug cost one query.
     """
     outline = outline if outline is not None else load_outline(space)
+    stored = stored_links or {}
     refs = [ref for ref in find_links(body, space.slug) if not ref.foreign_space]
     unresolved = {
-        slugify(ref.key)
+        ref.key
         for ref in refs
         if ref.key not in outline.by_key and slugify(ref.key) not in outline.by_slug
     }
-    moved = _old_slugs(space, {s for s in unresolved if s})
+    moved: dict[str, str] = {}
+    for key in [k for k in unresolved if k in stored]:
+        unresolved.discard(key)
+        node = outline.by_id.get(stored[key]) if stored[key] else None
+        if node is not None:
+            moved[slugify(key)] = node.slug
+    moved.update(_old_slugs(space, {slugify(k) for k in unresolved if slugify(k)}))
     new_url = url_for("wiki.new_page", space_slug=space.slug)
 
     def url_for_link(ref: WikiLinkRef) -> str | None:
@@ -81,5 +116,5 @@ def render_body(
         space_slug=space.slug,
         url_for_link=url_for_link,
         missing_prefixes=[new_url + "?"],
-        mention_url=mention_url,
+        mention_url=mention_resolver(body),
     )

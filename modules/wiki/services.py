@@ -162,6 +162,21 @@ def backlinks(page: WikiPage) -> list[tuple[int, str, str]]:
     return [tuple(r) for r in rows]
 
 
+def link_rows(page: WikiPage) -> tuple[dict[str, int | None], set[int]]:
+    """The page's stored outgoing links (key -> page id) and the ids of pages linking to it.
+
+    One query for both; callers keep only live pages (e.g. with the outline).
+    """
+    rows = db.session.execute(
+        db.select(WikiLink.source_id, WikiLink.target_key, WikiLink.target_page_id).where(
+            db.or_(WikiLink.source_id == page.id, WikiLink.target_page_id == page.id)
+        )
+    ).all()
+    outgoing = {key: target for source, key, target in rows if source == page.id}
+    incoming = {source for source, _key, target in rows if target == page.id and source != page.id}
+    return outgoing, incoming
+
+
 def resolve_keys(space: Any, keys: set[str]) -> dict[str, int]:
     """Map link targets (title keys) to live page ids: title, then slug, then old slug."""
     if not keys:

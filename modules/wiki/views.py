@@ -64,7 +64,11 @@ def view_page(slug: str):  # noqa: ANN201
     space = g.space
     outline = load_outline(space)
     can_edit = may("wiki.edit", space)
-    rendered = render_body(page.body, space, outline=outline, can_create=can_edit)
+    outgoing, incoming = services.link_rows(page)
+    rendered = render_body(page.body, space, outline=outline, can_create=can_edit, stored_links=outgoing)
+    backlinks = sorted(
+        (outline.by_id[i] for i in incoming if i in outline.by_id), key=lambda n: (n.title_key, n.id)
+    )
     conf = settings(space)
     toc = rendered.toc if len(rendered.toc) >= int(conf.get("toc_min_headings") or 3) else []
     return render_template(
@@ -75,7 +79,7 @@ def view_page(slug: str):  # noqa: ANN201
         toc=toc,
         ancestors=outline.ancestors(page.id),
         children=outline.children(page.id),
-        backlinks=services.backlinks(page),
+        backlinks=[(n.id, n.title, n.slug) for n in backlinks],
         can_edit=can_edit,
         can_delete=may("wiki.delete", space),
         social=_content_macros(),
