@@ -356,3 +356,24 @@ def test_service_validation_and_counts(app, team, bob):  # noqa: ANN001
         note.id: 2, other.id: 1, 999: 0,
     }
     assert comment_service.comment_counts("notes.note", []) == {}
+
+
+def test_closed_comments_macro_hides_the_forms(app, team, bob):  # noqa: ANN001
+    from flask import g, render_template_string
+    from flask_login import login_user
+
+    space, note, _dan = team
+    comment_service.add_comment(
+        space=space, target_type="notes.note", target_id=note.id, author=bob, body="Earlier"
+    )
+    db.session.commit()
+    template = '{% from "content/macros.html" import comments %}{{ comments("notes.note", id, "/x", closed=closed) }}'
+    with app.test_request_context("/s/team/"):
+        g.space = space
+        bob.current_session_id = "x"
+        login_user(bob)
+        open_html = render_template_string(template, id=note.id, closed=False)
+        closed_html = render_template_string(template, id=note.id, closed=True)
+    assert 'name="body"' in open_html
+    assert "Earlier" in closed_html and "Comments are closed." in closed_html
+    assert 'name="parent_id"' not in closed_html and "content/comments\"" not in closed_html

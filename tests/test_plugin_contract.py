@@ -75,6 +75,17 @@ def test_builtin_posts_module_comes_from_entry_point_group(app: Flask) -> None:
     assert ENTRY_POINT_GROUP == "parvis.modules"
 
 
+def test_every_entry_point_is_a_module_of_the_same_id(app: Flask) -> None:
+    from importlib.metadata import entry_points
+
+    platform = current_platform()
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        plugin = platform.pm.get_plugin(ep.name)
+        assert plugin is not None, f"entry point {ep.name} is not registered"
+        assert plugin.__name__ == ep.value
+        assert ep.name in platform.modules, f"entry point {ep.name} declares no module of that id"
+
+
 def test_each_app_has_its_own_plugin_manager(app: Flask, database_url: str, instance_dir: str) -> None:
     class Extra:
         @hookimpl
@@ -116,6 +127,19 @@ def test_module_blocked_by_name_is_never_imported(
     assert name in sys.modules
     assert name in allowed.extensions["parvis"].modules
     monkeypatch.delitem(sys.modules, name)
+
+
+def test_blocked_module_loaded_under_another_name_contributes_nothing(
+    database_url: str, instance_dir: str
+) -> None:
+    blocked = make_app(database_url, instance_dir, DISABLED_MODULES=["exercise"])
+    platform = blocked.extensions["parvis"]
+    assert "exercise" not in platform.modules
+    assert not [r for r in blocked.url_map.iter_rules() if r.endpoint.startswith("exercise")]
+    assert "exercise.hello" not in platform.widgets  # parvis_widgets of the module did not run
+    assert "exercise-hello" not in blocked.cli.commands
+    with blocked.test_request_context():
+        assert platform.hook.parvis_template_slot(slot="head", context={}) == []
 
 
 def test_disabled_builtin_module_is_not_imported(tmp_path: Path) -> None:

@@ -172,6 +172,11 @@ def _bulk_wiki(space, author, pages: int, revisions: int) -> WikiPage:
         WikiLink(space_id=space.id, source_id=row.id, target_key="page 0", target_page_id=first.id)
         for row in rows[1:]
     )
+    db.session.add_all([
+        WikiLink(space_id=space.id, source_id=first.id, target_key="page 1", target_page_id=rows[1].id),
+        WikiLink(space_id=space.id, source_id=first.id, target_key="page 2", target_page_id=rows[2].id),
+        WikiLink(space_id=space.id, source_id=first.id, target_key="missing", target_page_id=None),
+    ])
     db.session.commit()
     return first
 

@@ -13,6 +13,9 @@ the endpoint declares them) besides the URL's own arguments, and returns:
 * a :class:`~parvis.api.pagination.Page`, dumped as ``{"data": [...], "meta": {...}}``;
 * ``None``: ``204 No Content``;
 * a Flask response (or a ``(body, status)`` tuple), passed through untouched.
+
+:class:`ApiError` and marshmallow's ``ValidationError`` raised by the view become
+error answers (``422`` with ``fields`` for the latter), after a session rollback.
 """
 
 from __future__ import annotations
@@ -212,8 +215,10 @@ def api_endpoint(
                 if body is not None and request.method in BODY_METHODS:
                     kwargs["body"] = load_json_body(body, partial=partial)
                 return _render(func(**kwargs), doc)
-            except ApiError as exc:
+            except (ApiError, ValidationError) as exc:
                 db.session.rollback()  # nothing half-done survives a refused request
+                if isinstance(exc, ValidationError):  # a view that loaded a schema itself
+                    exc = validation_error(exc)
                 return api_error(exc.code, exc.message, exc.fields)
 
         view.api_doc = doc  # type: ignore[attr-defined]

@@ -61,6 +61,15 @@ def _blocked_dotted_name(pm: pluggy.PluginManager, dotted: str) -> bool:
     return any(pm.is_blocked(c) for c in candidates)
 
 
+def _unregister_blocked_specs(pm: pluggy.PluginManager, blocked: frozenset[str]) -> None:
+    """A plugin registered under another name whose module id is blocked contributes nothing
+    (no hook of it runs, not only its spec)."""
+    for impl in list(pm.hook.parvis_module.get_hookimpls()):
+        spec = impl.function()
+        if spec is not None and spec.id in blocked:
+            pm.unregister(impl.plugin)
+
+
 def _load(plugin: str | ModuleType | object) -> object:
     return importlib.import_module(plugin) if isinstance(plugin, str) else plugin
 
@@ -95,6 +104,7 @@ def build_platform(
         if not pm.is_registered(obj):
             pm.register(obj, name=name)
     pm.check_pending()
+    _unregister_blocked_specs(pm, blocked)
     platform = Platform(pm=pm, blocked=blocked)
     for spec in pm.hook.parvis_module():
         if spec is None:

@@ -376,13 +376,16 @@ def _space() -> Any:
     return g.get("space")
 
 
-def content_comments(target_type: str, target_id: int) -> CommentsView:
-    """Data of the ``comments`` macro (comments with replies and what the user may do)."""
+def content_comments(target_type: str, target_id: int, closed: bool = False) -> CommentsView:
+    """Data of the ``comments`` macro (comments with replies and what the user may do).
+
+    :param closed: no new comments or replies (the module turned comments off).
+    """
     space = _space()
     user = _user() if current_user.is_authenticated else None
     return CommentsView(
         comments=comment_service.comments_for(target_type, target_id),
-        can_comment=space is not None and can(user, "space.comment", space),
+        can_comment=not closed and space is not None and can(user, "space.comment", space),
         can_moderate=space is not None and can(user, "space.moderate", space),
         user=user,
     )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from parvis.extensions import db
@@ -12,7 +11,7 @@ from parvis.extensions import db
 from .models import WikiPage
 
 
-@dataclass
+@dataclass(slots=True)
 class PageNode:
     """A light view of a live page (no text), with its children once the tree is built."""
 
@@ -23,7 +22,6 @@ class PageNode:
     title_key: str
     position: int
     is_template: bool
-    updated_at: datetime | None
     children: list[PageNode] = field(default_factory=list)
     depth: int = 0
 
@@ -44,10 +42,15 @@ class Outline:
         order = lambda node: (node.position, node.title_key, node.id)  # noqa: E731
         self.roots.sort(key=order)
         for row in rows:
-            row.children.sort(key=order)
-        self._set_depths()
+            if len(row.children) > 1:
+                row.children.sort(key=order)
+        self._depths_set = False
 
     def _set_depths(self) -> None:
+        """Fill ``depth`` (only the parent pickers need it, so it is done on demand)."""
+        if self._depths_set:
+            return
+        self._depths_set = True
         stack = [(node, 0) for node in self.roots]
         seen: set[int] = set()
         while stack:
@@ -91,7 +94,8 @@ class Outline:
         return found
 
     def walk(self) -> Iterator[PageNode]:
-        """Depth-first, in display order."""
+        """Depth-first, in display order (with ``depth`` set)."""
+        self._set_depths()
         stack = list(reversed(self.roots))
         seen: set[int] = set()
         while stack:
@@ -117,7 +121,6 @@ def load_outline(space: Any) -> Outline:
             WikiPage.title_key,
             WikiPage.position,
             WikiPage.is_template,
-            WikiPage.updated_at,
         ).where(WikiPage.space_id == space.id, WikiPage.deleted_at.is_(None))
     ).all()
     return Outline([PageNode(*row) for row in rows])

@@ -12,14 +12,21 @@ import html as html_lib
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import lru_cache
 
 import nh3
 from markupsafe import Markup
 
-from parvis.services.markdown import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, URL_SCHEMES, render_markdown
+from parvis.services.markdown import (
+    ALLOWED_ATTRIBUTES,
+    ALLOWED_TAGS,
+    URL_SCHEMES,
+    mentioned_usernames,
+    render_markdown,
+)
 
-from .links import WikiLinkRef, rewrite_links
+from .links import WikiLinkRef, find_links, rewrite_links
 
 HEADING_RE = re.compile(r"<h([1-6])>(.*?)</h\1>", re.DOTALL)
 TAG_RE = re.compile(r"<[^>]+>")
@@ -39,12 +46,12 @@ class TocEntry:
     text: str
 
 
-@dataclass
+@dataclass(frozen=True)
 class RenderedPage:
-    """Safe HTML of a page and its table of contents."""
+    """Safe HTML of a page and its table of contents (shared from a cache: read only)."""
 
     html: Markup
-    toc: list[TocEntry] = field(default_factory=list)
+    toc: tuple[TocEntry, ...] = ()
 
 
 def heading_anchor(text: str, seen: dict[str, int]) -> str:
@@ -102,11 +109,34 @@ def render_page(
 
     ``missing_prefixes`` are URL prefixes of "create this page" links, marked with the
     ``wiki-link--missing`` class so they look different from links to existing pages.
+    The output depends only on the text, the links' URLs and the mentions' URLs, so
+    it is cached on exactly those (a page viewed again is not parsed again).
     """
-    text = rewrite_links(source or "", space_slug, url_for_link)
-    first = str(render_markdown(text, mention_url=mention_url))
+    source = source or ""
+    links = tuple(
+        sorted({(ref.target, ref.label): url_for_link(ref) for ref in find_links(source, space_slug)
+                if not ref.foreign_space}.items())
+    )
+    mentions = tuple(
+        sorted((handle, mention_url(handle)) for handle in mentioned_usernames(source))
+    ) if mention_url is not None else None
+    return _render_cached(source, space_slug, links, mentions, tuple(missing_prefixes))
+
+
+@lru_cache(maxsize=256)
+def _render_cached(
+    source: str,
+    space_slug: str,
+    links: tuple[tuple[tuple[str, str], str | None], ...],
+    mentions: tuple[tuple[str, str | None], ...] | None,
+    missing_prefixes: tuple[str, ...],
+) -> RenderedPage:
+    urls = dict(links)
+    text = rewrite_links(source, space_slug, lambda ref: urls.get((ref.target, ref.label)))
+    mention_map = dict(mentions) if mentions is not None else None
+    first = str(render_markdown(text, mention_url=mention_map.get if mention_map is not None else None))
     for prefix in missing_prefixes:
         escaped = html_lib.escape(prefix, quote=True)
         first = first.replace(f'<a href="{escaped}', f'<a class="wiki-link--missing" href="{escaped}')
     with_ids, toc = add_heading_ids(first)
-    return RenderedPage(Markup(sanitise_with_heading_ids(with_ids)), toc)  # noqa: S704 - nh3 above
+    return RenderedPage(Markup(sanitise_with_heading_ids(with_ids)), tuple(toc))  # noqa: S704 - nh3 above

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, g, redirect, render_template, request, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
-from jinja2 import TemplateNotFound
 from werkzeug.wrappers import Response
 
 from parvis.extensions import db
+from parvis.services.attachments import attachments_for
 
 from . import services
 from .blueprint import bp, gone, load_page, require
@@ -19,21 +19,8 @@ from .models import WikiPage
 from .outline import Outline, load_outline
 
 
-def _content_macros() -> bool:
-    """True once the core's comments/reactions macros are available."""
-    try:
-        current_app.jinja_env.get_template("content/macros.html")
-    except TemplateNotFound:
-        return False
-    return True
-
-
 def _attachments(page: WikiPage) -> list:
-    """The page's attachments (one query), or none while the service is missing."""
-    try:
-        from parvis.services.attachments import attachments_for
-    except ImportError:  # pragma: no cover - older core
-        return []
+    """The page's attachments (one query)."""
     return attachments_for(services.CONTENT_TYPE, [page.id]).get(page.id, [])
 
 
@@ -82,7 +69,6 @@ def view_page(slug: str):  # noqa: ANN201
         backlinks=[(n.id, n.title, n.slug) for n in backlinks],
         can_edit=can_edit,
         can_delete=may("wiki.delete", space),
-        social=_content_macros(),
         attachments=_attachments(page),
         comments_on=bool(conf.get("comments", True)),
     )
