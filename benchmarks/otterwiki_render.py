@@ -79,7 +79,11 @@ def main() -> None:
         started = time.perf_counter()
         url = build(repo)
         build_s = time.perf_counter() - started
-        os.environ.update(REPOSITORY=str(repo), SECRET_KEY="benchmark-secret-key-0123456789", READ_ACCESS="ANONYMOUS")
+        os.environ.update(
+            REPOSITORY=str(repo),
+            SECRET_KEY="benchmark-secret-key-0123456789",  # noqa: S106 - throw-away wiki
+            READ_ACCESS="ANONYMOUS",
+        )
         from otterwiki import __version__
         from otterwiki.server import app
 

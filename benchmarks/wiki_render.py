@@ -34,7 +34,7 @@ from wiki_content import (  # noqa: E402
     write_row,
 )
 
-PASSWORD = "benchmark password 1"
+PASSWORD = "benchmark password 1"  # noqa: S105 - throw-away account
 
 
 def build(app) -> str:  # noqa: ANN001

@@ -24,6 +24,7 @@ from parvis.api import (
     PageQuerySchema,
     api_endpoint,
     current_space,
+    load_json_body,
     paginate,
     require,
 )
@@ -83,6 +84,12 @@ def member_ids(query: dict[str, Any]) -> Page:
     """Member ids of the space, paginated."""
     stmt = db.select(Membership).filter_by(space_id=current_space().id).order_by(Membership.id)
     return paginate(stmt, query)
+
+
+@api_endpoint(api_bp, "/manual", ["POST"])
+def manual() -> dict[str, str]:
+    """Load a schema by hand: a ValidationError still becomes a 422."""
+    return GreetingSchema().load(load_json_body(Schema.from_dict({"text": fields.Raw()})))
 
 
 @api_bp.get("/plain")
@@ -271,6 +278,16 @@ def test_module_endpoint_validates_and_dumps(client, alice, space):
     assert "text" in response.get_json()["error"]["fields"]
     response = client.post("/api/v1/spaces/team/apitest/echo", json={"text": "forbidden"}, headers=headers)
     assert response.status_code == 403
+
+
+@with_test_modules
+def test_validation_error_raised_in_a_view_is_422(client, alice, space):
+    headers = _enable_apitest(client, alice)
+    response = client.post("/api/v1/spaces/team/apitest/manual", json={"text": ""}, headers=headers)
+    assert response.status_code == 422
+    assert "text" in response.get_json()["error"]["fields"]
+    ok = client.post("/api/v1/spaces/team/apitest/manual", json={"text": "yo"}, headers=headers)
+    assert ok.status_code == 200 and ok.get_json() == {"text": "yo"}
 
 
 @with_test_modules

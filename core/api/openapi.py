@@ -108,11 +108,6 @@ def _name_resolver() -> Any:
     return resolve
 
 
-def _module_tags(app: Flask) -> dict[str, str]:
-    platform = app.extensions["parvis"]
-    return dict(platform.blueprint_owners)
-
-
 def _operation(app: Flask, rule: Rule, method: str, view: Any, many_methods: bool) -> dict[str, Any]:
     endpoint = rule.endpoint
     doc: EndpointDoc | None = getattr(view, "api_doc", None)
@@ -127,7 +122,7 @@ def _operation(app: Flask, rule: Rule, method: str, view: Any, many_methods: boo
     if doc.description:
         op["description"] = doc.description
     blueprint = endpoint.rsplit(".", 1)[0] if "." in endpoint else ""
-    module_id = _module_tags(app).get(blueprint)
+    module_id = app.extensions["parvis"].blueprint_owners.get(blueprint)
     tags = list(doc.tags) or ([module_id] if module_id else [])
     if tags:
         op["tags"] = tags
@@ -141,8 +136,10 @@ def _operation(app: Flask, rule: Rule, method: str, view: Any, many_methods: boo
     if parameters:
         op["parameters"] = parameters
     if doc.body is not None and method in BODY_METHODS:
+        body = doc.body() if isinstance(doc.body, type) else doc.body
         op["requestBody"] = {
-            "required": True,
+            # An empty body is accepted as {} when no field is required.
+            "required": any(f.required for f in body.fields.values()),
             "content": {"application/json": {"schema": doc.body}},
         }
     responses: dict[str, Any] = {}

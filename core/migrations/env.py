@@ -12,8 +12,9 @@ from logging.config import fileConfig
 from typing import Any
 
 from alembic import context
+from alembic.operations import ops
 from flask import current_app
-from sqlalchemy import TypeDecorator, create_engine, pool
+from sqlalchemy import ForeignKeyConstraint, TypeDecorator, create_engine, pool
 
 from parvis.extensions import db
 from parvis.migrations import CORE, SCOPE_ARG, URL_ARG, owner_by_name, table_owners
@@ -48,12 +49,44 @@ def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
 
 
 def process_revision_directives(ctx: Any, revision: Any, directives: list) -> None:
-    """Write nothing when autogenerate finds no change."""
+    """Write nothing when autogenerate finds no change; add cyclic foreign keys apart."""
     if getattr(config.cmd_opts, "autogenerate", False):
         script = directives[0]
         if script.upgrade_ops.is_empty():
             directives[:] = []
             logger.info("No changes in schema detected.")
+            return
+        split_use_alter_foreign_keys(script)
+
+
+def split_use_alter_foreign_keys(script: Any) -> None:
+    """Create ``use_alter`` foreign keys after their tables, and drop them first.
+
+    Foreign keys that close a cycle between tables (``ForeignKey(..., use_alter=True)``)
+    cannot be created inside ``CREATE TABLE`` on PostgreSQL (``op.create_table`` silently
+    leaves them out); they are added once every table exists, in batch mode so that
+    SQLite (which cannot ``ALTER TABLE ADD CONSTRAINT``) rebuilds the table instead.
+    """
+    deferred = []
+    for op_ in script.upgrade_ops.ops:
+        if not isinstance(op_, ops.CreateTableOp):
+            continue
+        keep = []
+        for item in op_.columns:
+            if isinstance(item, ForeignKeyConstraint) and item.use_alter:
+                deferred.append((op_.table_name, item))
+            else:
+                keep.append(item)
+        op_.columns = keep
+    if not deferred:
+        return
+    for table_name, fk in deferred:
+        script.upgrade_ops.ops.append(
+            ops.ModifyTableOps(table_name, [ops.CreateForeignKeyOp.from_constraint(fk)])
+        )
+        script.downgrade_ops.ops.insert(
+            0, ops.ModifyTableOps(table_name, [ops.DropConstraintOp.from_constraint(fk)])
+        )
 
 
 def configure_args(**extra: Any) -> dict[str, Any]:
