@@ -315,3 +315,12 @@ def test_request_over_the_server_limit_without_js(client, team, bob):  # noqa: A
     r = upload(client, note, "big.bin", b"x" * 5000, json=False)
     assert r.status_code == 302 and r.headers["Location"] == "/s/team/"
     assert "This file is too large" in client.get("/s/team/").get_data(as_text=True)
+
+
+def test_content_type_may_restrict_who_attaches(client, team, alice, bob):  # noqa: ANN001
+    space, _note = team
+    locked = make_note(space, alice, "Locked", locked=True)
+    sign_in(client, bob)
+    assert upload(client, locked, "a.txt", b"a").status_code == 403
+    sign_in(client, alice)
+    assert upload(client, locked, "a.txt", b"a").status_code == 201

@@ -377,3 +377,40 @@ def test_closed_comments_macro_hides_the_forms(app, team, bob):  # noqa: ANN001
     assert 'name="body"' in open_html
     assert "Earlier" in closed_html and "Comments are closed." in closed_html
     assert 'name="parent_id"' not in closed_html and "content/comments\"" not in closed_html
+
+
+def test_delete_for_removes_everything_on_targets(app, team, alice, bob, tmp_path):  # noqa: ANN001
+    import io
+
+    from werkzeug.datastructures import FileStorage
+
+    from parvis.models import Attachment, Reaction
+    from parvis.services import attachments, reactions
+    from parvis.storage import LocalStorage
+
+    app.extensions["parvis_storage"] = storage = LocalStorage(tmp_path)
+    space, note, _dan = team
+    keep = make_note(space, alice, "Keep")
+    for target in (note, keep):
+        top = comment_service.add_comment(
+            space=space, target_type="notes.note", target_id=target.id, author=bob, body="x"
+        )
+        comment_service.add_comment(
+            space=space, target_type="notes.note", target_id=target.id, author=alice, body="y",
+            parent_id=top.id,
+        )
+        reactions.toggle_reaction(user=bob, target_type="notes.note", target_id=target.id, emoji="like")
+        attachments.save_upload(
+            FileStorage(io.BytesIO(b"data"), "f.txt"), space=space, uploader=bob,
+            target_type="notes.note", target_id=target.id,
+        )
+    db.session.commit()
+    key = db.session.scalar(db.select(Attachment.storage_key).filter_by(target_id=note.id))
+    assert comment_service.delete_for("notes.note", [note.id]) == 2
+    assert reactions.delete_for("notes.note", [note.id]) == 1
+    assert attachments.delete_for("notes.note", [note.id]) == 1
+    db.session.commit()
+    assert db.session.scalars(db.select(Comment.target_id)).all() == [keep.id, keep.id]
+    assert db.session.scalars(db.select(Reaction.target_id)).all() == [keep.id]
+    assert db.session.scalars(db.select(Attachment.target_id)).all() == [keep.id]
+    assert not storage.exists(key)

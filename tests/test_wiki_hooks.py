@@ -221,3 +221,7 @@ def test_index_and_history_are_bounded_too(app, crew):
             row.append(queries.count)
         counts.append(row)
     assert counts[0] == counts[1]
+
+
+def test_wiki_keeps_the_module_contract(app, module_contract):
+    assert module_contract(app, "wiki") == []

@@ -76,7 +76,9 @@ class ContentType:
     ``(content_type.id, object_id)``. ``resolve(object_id, user)`` returns the object
     only if it exists and ``user`` may see it (None otherwise: the core answers 404);
     the object must have a ``space_id``. ``url(obj)`` and ``title(obj)`` are used in
-    notifications, activity and search results.
+    notifications, activity and search results. ``can_attach(obj, user)``, when
+    given, decides who may upload files onto an object (default: anyone with
+    ``space.upload`` who can see it).
     """
 
     id: str
@@ -84,6 +86,7 @@ class ContentType:
     resolve: Callable[[int, Any], Any]
     url: Callable[[Any], str]
     title: Callable[[Any], str]
+    can_attach: Callable[[Any, Any], bool] | None = None
 
 
 @dataclass(frozen=True)

@@ -269,3 +269,14 @@ def delete_attachment(att: Attachment, actor: Any) -> None:
 def open_attachment(att: Attachment) -> IO[bytes]:
     """A binary stream of the attachment's bytes (:class:`StorageError` if gone)."""
     return get_storage().open(att.storage_key)
+
+
+def delete_for(target_type: str, ids: Iterable[int], actor: Any = None) -> int:
+    """Delete the attachments of these targets, rows and stored files."""
+    found = attachments_for(target_type, ids)
+    count = 0
+    for items in found.values():
+        for att in items:
+            delete_attachment(att, actor if actor is not None else att.uploader)
+            count += 1
+    return count

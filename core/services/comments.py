@@ -238,3 +238,14 @@ def comment_counts(target_type: str, ids: Iterable[int]) -> dict[int, int]:
     ).all()
     counts.update({target_id: count for target_id, count in rows})
     return counts
+
+
+def delete_for(target_type: str, ids: Iterable[int]) -> int:
+    """Delete every comment on these targets (a module deleting its objects calls it)."""
+    ids = [int(i) for i in ids]
+    if not ids:
+        return 0
+    where = (Comment.target_type == target_type, Comment.target_id.in_(ids))
+    replies = db.session.execute(db.delete(Comment).where(*where, Comment.parent_id.is_not(None)))
+    top = db.session.execute(db.delete(Comment).where(*where))
+    return (replies.rowcount or 0) + (top.rowcount or 0)

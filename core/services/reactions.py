@@ -84,3 +84,14 @@ def reaction_summary(
     for items in summary.values():
         items.sort(key=lambda item: order[item[0]])
     return summary
+
+
+def delete_for(target_type: str, ids: Iterable[int]) -> int:
+    """Delete every reaction on these targets (a module deleting its objects calls it)."""
+    ids = [int(i) for i in ids]
+    if not ids:
+        return 0
+    result = db.session.execute(
+        db.delete(Reaction).where(Reaction.target_type == target_type, Reaction.target_id.in_(ids))
+    )
+    return result.rowcount or 0

@@ -257,6 +257,9 @@ def attachment_upload():  # noqa: ANN201
     object_id = request.form.get("target_id") or None
     if type_id or object_id:
         target = _target_or_404(type_id, object_id)
+        may_attach = target.content_type.can_attach
+        if may_attach is not None and not may_attach(target.obj, _user()):
+            abort(403)
     if not files:
         return _fail(ContentError(gettext("Choose a file to upload."), "file"), target)
     saved: list[Attachment] = []

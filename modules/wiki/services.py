@@ -149,7 +149,7 @@ def revisions_page(page: WikiPage, offset: int = 0, limit: int = 50) -> tuple[li
 def backlinks(page: WikiPage) -> list[tuple[int, str, str]]:
     """(id, title, slug) of the live pages linking to ``page`` (one query)."""
     rows = db.session.execute(
-        db.select(WikiPage.id, WikiPage.title, WikiPage.slug)
+        db.select(WikiPage.id, WikiPage.title, WikiPage.slug, WikiPage.title_key)
         .join(WikiLink, WikiLink.source_id == WikiPage.id)
         .where(
             WikiLink.target_page_id == page.id,
@@ -159,7 +159,7 @@ def backlinks(page: WikiPage) -> list[tuple[int, str, str]]:
         .order_by(WikiPage.title_key)
         .distinct()
     ).all()
-    return [tuple(r) for r in rows]
+    return [(r.id, r.title, r.slug) for r in rows]
 
 
 def link_rows(page: WikiPage) -> tuple[dict[str, int | None], set[int]]:

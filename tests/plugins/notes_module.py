@@ -29,6 +29,8 @@ class Note(db.Model):
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text, default="")
     private: Mapped[bool] = mapped_column(default=False)
+    #: Only the author may attach files to a locked note.
+    locked: Mapped[bool] = mapped_column(default=False)
 
 
 def resolve(note_id: int, user: Any) -> Note | None:
@@ -54,6 +56,7 @@ NOTE_TYPE = ContentType(
     resolve=resolve,
     url=note_url,
     title=lambda note: note.title,
+    can_attach=lambda note, user: not note.locked or note.author_id == getattr(user, "id", None),
 )
 
 bp = Blueprint("notes", __name__)
