@@ -44,6 +44,7 @@ def instance_dir(tmp_path_factory: pytest.TempPathFactory) -> str:
 def make_app(database_url: str, instance_dir: str, **overrides) -> Flask:  # noqa: ANN003
     config = {
         "TESTING": True,
+        "PASSWORD_HASH_FAST": True,
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": database_url,
         "WTF_CSRF_ENABLED": False,

@@ -324,3 +324,14 @@ def test_content_type_may_restrict_who_attaches(client, team, alice, bob):  # no
     assert upload(client, locked, "a.txt", b"a").status_code == 403
     sign_in(client, alice)
     assert upload(client, locked, "a.txt", b"a").status_code == 201
+
+
+def test_json_clients_get_json_errors(client, team, carol):  # noqa: ANN001
+    _space, note = team
+    sign_in(client, carol)
+    r = upload(client, note, "a.txt", b"a")
+    assert r.status_code == 403 and r.json["error"]["code"] == 403
+    r = client.get("/s/team/content/attachments/424242", headers={"Accept": "application/json"})
+    assert r.status_code == 404 and r.json["error"]["code"] == 404
+    r = client.get("/s/team/content/attachments/424242")
+    assert r.status_code == 404 and "Page not found." in r.get_data(as_text=True)

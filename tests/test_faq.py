@@ -464,6 +464,7 @@ def test_csrf_is_required(client, faq):  # noqa: ANN001
 
 def test_votes_are_counted_and_changeable(client, faq):  # noqa: ANN001
     item = entry(faq)
+    before = item.updated_at
     sign_in(client, faq.member)
     response = client.post(f"{faq.url}/entries/{item.id}/vote", data={"helpful": "yes"})
     assert response.status_code == 302
@@ -478,6 +479,7 @@ def test_votes_are_counted_and_changeable(client, faq):  # noqa: ANN001
     db.session.expire_all()
     item = db.session.get(FaqEntry, item.id)
     assert (item.helpful_yes, item.helpful_no) == (1, 1)
+    assert item.updated_at == before  # a vote is not an edit
     assert db.session.scalar(db.select(db.func.count()).select_from(FaqVote)) == 2
     assert "1 person found this helpful · 1 did not" in page(client, f"{faq.url}/entries/{item.id}")
 
@@ -638,3 +640,18 @@ def test_disabled_module_is_404_and_keeps_data(client, faq):  # noqa: ANN001
     row.enabled = True
     db.session.commit()
     assert client.get(f"{faq.url}/entries/{item.id}").status_code == 200
+
+
+def test_archived_space_is_read_only(client, faq):  # noqa: ANN001
+    item = entry(faq)
+    proposal = entry(faq, "Pending?", "", status="proposed", author=faq.member)
+    faq.space.status = "archived"
+    db.session.commit()
+    sign_in(client, faq.member)
+    html = page(client, f"{faq.url}/")
+    assert "How do I start?" in html and "Ask a question" not in html and "Was this helpful?" not in html
+    assert client.post(f"{faq.url}/propose", data={"question": "Late?"}).status_code == 403
+    assert client.post(f"{faq.url}/entries/{item.id}/vote", data={"helpful": "yes"}).status_code == 403
+    sign_in(client, faq.moderator)
+    assert client.post(f"{faq.url}/entries/{proposal.id}/publish").status_code == 404
+    assert client.get(f"{faq.url}/queue").status_code == 403

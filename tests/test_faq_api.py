@@ -175,6 +175,9 @@ def test_api_search_order_and_pagination(client, faq):  # noqa: ANN001
     data = client.get(f"{faq.api}/entries?per_page=1&order=helpful").get_json()
     assert data["meta"] == {"page": 1, "per_page": 1, "total": 3, "pages": 3}
     assert data["data"][0]["id"] == beta.id
+    for bad in ("category_id=99999999999999999999", "per_page=1000", "order=random"):
+        assert client.get(f"{faq.api}/entries?{bad}").status_code == 422, bad
+    assert client.get(f"{faq.api}/entries?page=99999999999999999999").status_code < 500
 
 
 def test_api_endpoints_are_in_the_openapi_document(client, faq):  # noqa: ANN001

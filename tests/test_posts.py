@@ -5,7 +5,8 @@ from __future__ import annotations
 import io
 from datetime import timedelta
 
-from conftest import add_member, make_space, make_user
+import pytest
+from conftest import PASSWORD, add_member, csrf_token_from, make_space, make_user
 from test_posts_helpers import make_post, posts_enabled, set_settings, sign_in, team
 
 from parvis.extensions import db
@@ -433,3 +434,17 @@ def test_disabled_module_answers_404_and_keeps_data(client, alice, bob, carol): 
     assert db.session.get(Post, post.id) is not None
     posts_enabled(space, True)
     assert "Conservé" in client.get("/s/club/posts/").get_data(as_text=True)
+
+
+@pytest.mark.config(WTF_CSRF_ENABLED=True)
+def test_forms_need_a_csrf_token(client, alice, bob, carol):  # noqa: ANN001
+    space, _mod, _guest = team(alice, bob, carol)
+    post = make_post(space, bob, "Protégé")
+    page = client.get("/login").get_data(as_text=True)
+    client.post("/login", data={"email": bob.email, "password": PASSWORD, "csrf_token": csrf_token_from(page)})
+    assert client.post("/s/club/posts/new", data={"title": "x", "body": "y"}).status_code == 400
+    assert client.post(f"/s/club/posts/{post.id}/delete").status_code == 400
+    token = csrf_token_from(client.get("/s/club/posts/new").get_data(as_text=True))
+    r = client.post("/s/club/posts/new", data={"title": "Avec jeton", "body": "y", "csrf_token": token})
+    assert r.status_code == 302
+    assert db.session.scalar(db.select(db.func.count()).select_from(Post)) == 2

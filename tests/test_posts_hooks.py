@@ -118,3 +118,19 @@ def test_settings_form(app):  # noqa: ANN001
     with app.test_request_context():
         assert spec.settings_form(data={"posts_per_page": 20, "allow_comments": True}).validate()
         assert not spec.settings_form(data={"posts_per_page": 500}).validate()
+
+
+def test_settings_through_the_space_settings_page(client, alice, bob, carol):  # noqa: ANN001
+    from parvis_modules.posts import service
+
+    space, _mod, _guest = team(alice, bob, carol)
+    sign_in(client, alice)
+    url = "/s/club/settings/modules/posts"
+    assert client.get(url).status_code == 200
+    assert client.post(url, data={"posts_per_page": "0"}).status_code == 422
+    r = client.post(url, data={"require_approval": "y", "posts_per_page": "5"})
+    assert r.status_code == 302
+    assert service.settings(space) == {"require_approval": True, "allow_comments": False, "posts_per_page": 5}
+    sign_in(client, bob)
+    client.post("/s/club/posts/new", data={"title": "En attente", "body": "x"})
+    assert db.session.scalar(db.select(Post)).status == "pending"

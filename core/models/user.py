@@ -16,6 +16,17 @@ from ..extensions import db
 from .base import UTCDateTime, utcnow
 
 _hasher = PasswordHasher()
+#: Cheap parameters for test suites only (``PASSWORD_HASH_FAST = True``); verify()
+#: reads the parameters from the hash itself, so both kinds of hashes keep working.
+_fast_hasher = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+
+
+def _current_hasher() -> PasswordHasher:
+    from flask import current_app, has_app_context
+
+    if has_app_context() and current_app.config.get("PASSWORD_HASH_FAST"):
+        return _fast_hasher
+    return _hasher
 
 PLATFORM_ROLES = ("admin", "community_manager", "user")
 
@@ -47,7 +58,7 @@ class User(UserMixin, db.Model):
 
     def set_password(self, password: str) -> None:
         """Hash ``password`` with Argon2id and remember when it changed."""
-        self.password_hash = _hasher.hash(password)
+        self.password_hash = _current_hasher().hash(password)
         self.password_changed_at = utcnow()
 
     def check_password(self, password: str) -> bool:
@@ -55,7 +66,7 @@ class User(UserMixin, db.Model):
         if not self.password_hash:
             return False
         try:
-            return _hasher.verify(self.password_hash, password)
+            return _current_hasher().verify(self.password_hash, password)
         except (VerificationError, InvalidHashError):
             return False
 

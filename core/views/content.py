@@ -23,16 +23,17 @@ from flask import (
     g,
     jsonify,
     redirect,
+    render_template,
     request,
     send_file,
     url_for,
 )
 from flask_babel import gettext
 from flask_login import current_user
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from ..errors import api_error
-from ..extensions import db
+from ..errors import MESSAGES, api_error
+from ..extensions import db, login_manager
 from ..models import Attachment, Comment
 from ..services import attachments as attachment_service
 from ..services import comments as comment_service
@@ -119,6 +120,18 @@ def _attachment_or_404(attachment_id: int) -> Attachment:
     elif att.uploader_id != current_user.id and not can(current_user, "space.moderate", g.space):
         abort(404)
     return att
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(exc: HTTPException):  # noqa: ANN202
+    """JSON clients (uploads from scripts) get JSON errors; browsers the usual page."""
+    code = exc.code or 500
+    if wants_json():
+        return api_error(code)
+    if code == 401:
+        return login_manager.unauthorized()
+    message = gettext(MESSAGES.get(code, exc.name))
+    return render_template("errors/error.html", code=code, message=message), code
 
 
 # -- comments ----------------------------------------------------------------------

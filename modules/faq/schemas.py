@@ -61,6 +61,13 @@ class FaqEntrySchema(Schema):
 class FaqEntriesQuerySchema(PageQuerySchema):
     """Filters of the entry list."""
 
+    # Bounded here because the core's page number has no upper bound (SQLite overflow).
+    page = fields.Integer(
+        load_default=1,
+        validate=validate.Range(min=1, max=1_000_000),
+        metadata={"description": "Page number, from 1."},
+    )
+
     status = fields.String(
         load_default=None,
         validate=validate.OneOf([*STATUSES, "all"]),
@@ -69,7 +76,7 @@ class FaqEntriesQuerySchema(PageQuerySchema):
     mine = fields.Boolean(
         load_default=False, metadata={"description": "Only the entries I proposed (any status)."}
     )
-    category_id = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    category_id = fields.Integer(load_default=None, validate=validate.Range(min=1, max=2**31 - 1))
     order = fields.String(load_default="category", validate=validate.OneOf(["category", "helpful"]))
     q = fields.String(load_default="", validate=_max(200), metadata={"description": "Words to find."})
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import current_app, g, has_request_context, url_for
 from flask_babel import gettext
+from sqlalchemy.exc import IntegrityError
 
 from parvis.extensions import db
 from parvis.models import Membership, Space, role_rank, utcnow
@@ -364,8 +365,14 @@ def vote(entry: FaqEntry, user: Any, helpful: bool) -> FaqEntry:
         raise ContentError(gettext("Only published answers can be rated."), "helpful")
     row = db.session.scalar(db.select(FaqVote).filter_by(entry_id=entry.id, user_id=user.id))
     if row is None:
-        db.session.add(FaqVote(entry_id=entry.id, user_id=user.id, helpful=bool(helpful)))
-    else:
+        try:
+            with db.session.begin_nested():
+                db.session.add(FaqVote(entry_id=entry.id, user_id=user.id, helpful=bool(helpful)))
+        except IntegrityError:  # a concurrent first vote of the same user won the race
+            row = db.session.scalar(
+                db.select(FaqVote).filter_by(entry_id=entry.id, user_id=user.id)
+            )
+    if row is not None:
         row.helpful = bool(helpful)
     db.session.flush()
     yes, no = db.session.execute(

@@ -54,7 +54,7 @@ def _feed_batch(posts: list[Post]) -> dict[str, Any]:
     return {
         "excerpts": {p.id: plain_text(p.body, 280) for p in posts},
         "comment_counts": content.comment_counts(ids),
-        "reactions": content.reaction_summaries(ids, current_user),
+        "reaction_summary": content.reaction_summaries(ids, current_user),
     }
 
 
