@@ -10,17 +10,19 @@ from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from .i18n import N_
+
 MESSAGES = {
-    400: "Bad request.",
-    401: "You need to sign in.",
-    403: "You are not allowed to do that.",
-    404: "Page not found.",
-    405: "Method not allowed.",
-    409: "Conflict with the current state.",
-    413: "File or request too large.",
-    422: "Some values are invalid.",
-    429: "Too many attempts: try again in a moment.",
-    500: "An unexpected error occurred.",
+    400: N_("Bad request."),
+    401: N_("You need to sign in."),
+    403: N_("You are not allowed to do that."),
+    404: N_("Page not found."),
+    405: N_("Method not allowed."),
+    409: N_("Conflict with the current state."),
+    413: N_("File or request too large."),
+    422: N_("Some values are invalid."),
+    429: N_("Too many attempts: try again in a moment."),
+    500: N_("An unexpected error occurred."),
 }
 
 
@@ -30,7 +32,7 @@ def wants_json() -> bool:
 
 def api_error(code: int, message: str | None = None, fields: dict | None = None):  # noqa: ANN201
     """A JSON error response in the API's stable shape."""
-    body: dict = {"code": code, "message": message or gettext(MESSAGES.get(code, "Error."))}
+    body: dict = {"code": code, "message": message or gettext(MESSAGES.get(code, N_("Error.")))}
     if fields:
         body["fields"] = fields
     return jsonify({"error": body}), code

@@ -11,8 +11,9 @@ from flask_login import current_user
 from jinja2 import ChoiceLoader, FileSystemLoader
 from markupsafe import Markup
 
+from . import labels
 from .plugins.manager import current_platform
-from .services.markdown import render_markdown
+from .services.markdown import mentioned_usernames, render_markdown
 from .services.permissions import can, space_role
 from .themes import theme_template_folders
 
@@ -29,7 +30,8 @@ def init_app(app: Flask) -> None:
         static_asset=static_asset,
         get_locale=get_locale,
     )
-    app.jinja_env.filters["markdown"] = lambda text: render_markdown(text, mention_url=mention_url)
+    labels.init_app(app)
+    app.jinja_env.filters["markdown"] = markdown_filter
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": (
         format_datetime(value, fmt) if value else ""
     )
@@ -48,6 +50,32 @@ def _context() -> dict[str, Any]:
         if current_user.is_authenticated
         else 0,
     }
+
+
+def markdown_filter(text: str | None) -> Markup:
+    """The ``|markdown`` filter: sanitised HTML, @mentions linked (one query per text)."""
+    if text:
+        prime_mentions(mentioned_usernames(text))
+    return render_markdown(text, mention_url=mention_url)
+
+
+def prime_mentions(usernames: set[str] | list[str]) -> None:
+    """Look up every not-yet-cached ``@handle`` in one query (fills the per-request cache)."""
+    from .extensions import db
+    from .models import User
+
+    cache = g.setdefault("_mention_cache", {})
+    missing = {u.lower() for u in usernames} - cache.keys()
+    if not missing:
+        return
+    rows = dict(
+        db.session.execute(
+            db.select(User.username, User.id).filter(User.username.in_(missing))
+        ).all()
+    )
+    for handle in missing:
+        user_id = rows.get(handle)
+        cache[handle] = url_for("auth.profile", user_id=user_id) if user_id else None
 
 
 def mention_url(username: str) -> str | None:
@@ -92,7 +120,7 @@ def space_nav(space: Any) -> list[dict[str, Any]]:
         for entry in sorted(spec.nav, key=lambda e: e.order):
             items.append(
                 {
-                    "label": gettext(entry.label),
+                    "label": labels.translate(entry.label),
                     "url": url_for(entry.endpoint, space_slug=space.slug),
                     "active": request.blueprint == (spec.blueprint.name if spec.blueprint else None),
                     "icon": entry.icon or spec.icon,

@@ -19,13 +19,18 @@ DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
 
 
+#: Highest page number accepted (page * per_page must fit a 64-bit OFFSET).
+MAX_PAGE = 1_000_000
+
+
 class PageQuerySchema(Schema):
     """``page`` (from 1) and ``per_page`` (1 to 100) query parameters."""
 
     page = fields.Integer(
         load_default=1,
-        validate=validate.Range(min=1),
-        metadata={"description": "Page number, from 1."},
+        # Bounded so the OFFSET always fits a 64-bit integer on every database.
+        validate=validate.Range(min=1, max=MAX_PAGE),
+        metadata={"description": f"Page number, from 1 to {MAX_PAGE}."},
     )
     per_page = fields.Integer(
         load_default=DEFAULT_PER_PAGE,

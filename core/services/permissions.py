@@ -14,21 +14,22 @@ from typing import Any
 from flask import g, has_request_context
 
 from ..extensions import db
+from ..i18n import N_
 from ..models import Membership, Space, SpacePermission, role_rank
 from ..plugins.manager import current_platform
 from ..plugins.spec import Permission
 
 CORE_PERMISSIONS: tuple[Permission, ...] = (
-    Permission("space.read", "Read the space's content", "guest"),
-    Permission("space.comment", "Comment", "member"),
-    Permission("space.react", "React", "member"),
-    Permission("space.upload", "Upload attachments", "member"),
-    Permission("space.moderate", "Moderate content of others", "moderator"),
-    Permission("space.invite", "Invite people", "admin"),
-    Permission("space.manage_members", "Manage members and requests", "admin"),
-    Permission("space.settings", "Edit the space's settings", "admin"),
-    Permission("space.modules", "Switch modules on and off", "admin"),
-    Permission("space.delete", "Delete or archive the space", "owner"),
+    Permission("space.read", N_("Read the space's content"), "guest"),
+    Permission("space.comment", N_("Comment"), "member"),
+    Permission("space.react", N_("React"), "member"),
+    Permission("space.upload", N_("Upload attachments"), "member"),
+    Permission("space.moderate", N_("Moderate content of others"), "moderator"),
+    Permission("space.invite", N_("Invite people"), "admin"),
+    Permission("space.manage_members", N_("Manage members and requests"), "admin"),
+    Permission("space.settings", N_("Edit the space's settings"), "admin"),
+    Permission("space.modules", N_("Switch modules on and off"), "admin"),
+    Permission("space.delete", N_("Delete or archive the space"), "owner"),
 )
 
 #: Actions still allowed in an archived space.

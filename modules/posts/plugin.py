@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import abort, g, request
+from flask_babel import lazy_gettext as _l
 
 from parvis import ContentType, ModuleSpec, NavEntry, Permission, hookimpl
 from parvis.extensions import db
@@ -38,7 +39,7 @@ def _resolve(object_id: int, user: Any) -> models.Post | None:
 
 POST_TYPE = ContentType(
     id=service.CONTENT_TYPE,
-    label="Post",
+    label=_l("Post"),
     resolve=_resolve,
     url=lambda post: service.post_url(post),
     title=lambda post: post.title,
@@ -46,25 +47,25 @@ POST_TYPE = ContentType(
 
 SPEC = ModuleSpec(
     id=service.MODULE_ID,
-    name="Posts",
-    description="News and blog of the space: posts with tags, comments and reactions.",
+    name=_l("Posts"),
+    description=_l("News and blog of the space: posts with tags, comments and reactions."),
     icon="news",
     version="1.0.0",
     blueprint=bp,
     api_blueprint=api_bp,
     migrations=HERE / "migrations" / "versions",
-    translations=HERE / "translations" if (HERE / "translations").is_dir() else None,
+    translations=HERE / "translations",
     settings_form=SettingsForm,
     settings_defaults=dict(service.SETTINGS_DEFAULTS),
     permissions=(
-        Permission("posts.create", "Write posts", "member"),
-        Permission("posts.moderate", "Edit, hide and approve others' posts", "moderator"),
-        Permission("posts.pin", "Pin posts to the top of the feed", "moderator"),
-        Permission("posts.announce", "Publish announcements that notify every member", "admin"),
+        Permission("posts.create", _l("Write posts"), "member"),
+        Permission("posts.moderate", _l("Edit, hide and approve others' posts"), "moderator"),
+        Permission("posts.pin", _l("Pin posts to the top of the feed"), "moderator"),
+        Permission("posts.announce", _l("Publish announcements that notify every member"), "admin"),
     ),
     widgets=WIDGETS,
-    nav=(NavEntry(label="Posts", endpoint="posts.index", icon="news", order=10),),
-    activity_types={"posts.published": "published a post"},
+    nav=(NavEntry(label=_l("Posts"), endpoint="posts.index", icon="news", order=10),),
+    activity_types={"posts.published": _l("published a post")},
     content_types=(POST_TYPE,),
     order=10,
 )

@@ -2,7 +2,7 @@
 
 Revision ID: core_0001
 Revises: 
-Create Date: 2026-11-28 17:10:09.084660
+Create Date: 2026-11-28 18:42:17.856362
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Revision ID: faq_0001
 Revises: 
-Create Date: 2026-11-28 17:36:14.309166
+Create Date: 2026-11-28 18:42:18.165779
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Revision ID: posts_0001
 Revises: 
-Create Date: 2026-11-28 17:36:12.356632
+Create Date: 2026-11-28 18:42:18.006057
 """
 
 from __future__ import annotations
