@@ -24,6 +24,7 @@ MESSAGES = {
     429: N_("Too many attempts: try again in a moment."),
     500: N_("An unexpected error occurred."),
 }
+FALLBACK_MESSAGE = N_("Error.")
 
 
 def wants_json() -> bool:
@@ -32,7 +33,7 @@ def wants_json() -> bool:
 
 def api_error(code: int, message: str | None = None, fields: dict | None = None):  # noqa: ANN201
     """A JSON error response in the API's stable shape."""
-    body: dict = {"code": code, "message": message or gettext(MESSAGES.get(code, N_("Error.")))}
+    body: dict = {"code": code, "message": message or gettext(MESSAGES.get(code, FALLBACK_MESSAGE))}
     if fields:
         body["fields"] = fields
     return jsonify({"error": body}), code

@@ -52,9 +52,27 @@ def make_app(database_url: str, instance_dir: str, **overrides) -> Flask:  # noq
         "RATELIMIT_ENABLED": False,
         "EXTRA_PLUGINS": TEST_PLUGINS,
         "SERVER_NAME": "parvis.test",
+        # Tests assert English msgids; the product default stays French (tests/test_i18n.py).
+        "BABEL_DEFAULT_LOCALE": "en",
     }
     config.update(overrides)
-    return create_app(config, instance_path=instance_dir)
+    application = create_app(config, instance_path=instance_dir)
+    _CREATED_APPS.append(application)
+    return application
+
+
+#: Apps built during the current test; their engines are closed after it, so no
+#: connection is left for the garbage collector (a ResourceWarning, hence an error).
+_CREATED_APPS: list[Flask] = []
+
+
+@pytest.fixture(autouse=True)
+def _close_extra_engines() -> Iterator[None]:
+    yield
+    while _CREATED_APPS:
+        application = _CREATED_APPS.pop()
+        with application.app_context():
+            db.engine.dispose()
 
 
 @pytest.fixture(scope="session")

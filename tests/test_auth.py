@@ -312,6 +312,7 @@ def test_cannot_end_someone_elses_session(app: Flask, alice: Any, bob: Any) -> N
 # -- language --------------------------------------------------------------------------------------
 
 
+@pytest.mark.config(BABEL_DEFAULT_LOCALE="fr")  # the product default (conftest uses English)
 def test_default_language_is_french(client: FlaskClient) -> None:
     assert '<html lang="fr">' in _html(client.get("/"))
 

@@ -64,16 +64,18 @@ def render_tree_widget(ctx: WidgetContext) -> Markup:
     )
 
 
+# The first widget is the one a space's default home page shows: recent changes
+# need no setting, while an embedded page needs one chosen.
 WIDGETS = (
-    WidgetSpec(
-        "wiki.page", _l("Wiki page"), render_page_widget,
-        description=_l("Shows a chosen page of the wiki."),
-        icon="book", form=EmbedPageWidgetForm, defaults={"slug": ""},
-    ),
     WidgetSpec(
         "wiki.recent", _l("Recently changed wiki pages"), render_recent_widget,
         description=_l("The wiki pages edited most recently."),
         icon="clock", form=RecentWidgetForm, defaults={"limit": 5},
+    ),
+    WidgetSpec(
+        "wiki.page", _l("Wiki page"), render_page_widget,
+        description=_l("Shows a chosen page of the wiki."),
+        icon="book", form=EmbedPageWidgetForm, defaults={"slug": ""},
     ),
     WidgetSpec(
         "wiki.tree", _l("Wiki page tree"), render_tree_widget,
