@@ -19,7 +19,13 @@ from .plugins.manager import current_platform
 from .services.permissions import can_read_space, can_see_space
 
 #: Core endpoints a signed-in non-member of a private space may open (to ask to join).
-OUTSIDER_ENDPOINTS = {"spaces.home", "spaces.join", "spaces.about", "api.get_space", "api.join_space"}
+OUTSIDER_ENDPOINTS = {
+    "spaces.home",
+    "spaces.join",
+    "api.get_space",
+    "api.join_space",
+    "media.space_image",
+}
 
 
 def init_app(app: Flask) -> None:

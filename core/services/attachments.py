@@ -115,7 +115,7 @@ def safe_filename(raw: str | None) -> str:
     return name
 
 
-def _spool(stream: IO[bytes], limit: int) -> tuple[IO[bytes], int, bytes]:
+def spool_upload(stream: IO[bytes], limit: int) -> tuple[IO[bytes], int, bytes]:
     """Copy ``stream`` to a temporary file; refuse it as soon as it exceeds ``limit``."""
     spool = tempfile.SpooledTemporaryFile(max_size=1024 * 1024)
     size = 0
@@ -159,7 +159,7 @@ def save_upload(
     if target_type or target_id:
         if resolve_target(target_type, target_id, uploader, space) is None:
             raise ContentError(gettext("This content does not exist or is not visible."), "target_id")
-    spool, size, head = _spool(file_storage.stream, max_bytes())
+    spool, size, head = spool_upload(file_storage.stream, max_bytes())
     if size == 0:
         spool.close()
         raise ContentError(gettext("This file is empty."), "file")
