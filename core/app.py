@@ -86,10 +86,11 @@ def _register_blueprints(app: Flask) -> None:
     from .views.content import init_app as init_content
     from .views.home import bp as home_bp
     from .views.media import bp as media_bp
+    from .views.space_export import bp as export_bp
     from .views.spaces import bp as spaces_bp
     from .views.tokens import bp as tokens_bp
 
-    for bp in (home_bp, media_bp, auth_bp, spaces_bp, admin_bp, api_bp, tokens_bp):
+    for bp in (home_bp, media_bp, export_bp, auth_bp, spaces_bp, admin_bp, api_bp, tokens_bp):
         app.register_blueprint(bp)
     app.register_blueprint(content_bp)
     init_content(app)

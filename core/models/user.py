@@ -15,7 +15,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from .base import UTCDateTime, utcnow
 
-_hasher = PasswordHasher()
+#: Argon2id with OWASP's recommended minimum (19 MiB, 2 passes): a login costs a worker
+#: 19 MiB instead of argon2-cffi's default 64 MiB; older hashes still verify.
+_hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 #: Cheap parameters for test suites only (``PASSWORD_HASH_FAST = True``); verify()
 #: reads the parameters from the hash itself, so both kinds of hashes keep working.
 _fast_hasher = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
