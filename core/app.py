@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask
 
-from . import auth_session, errors, i18n, security_headers, space_context, templating
+from . import auth_session, errors, i18n, input_guards, security_headers, space_context, templating
 from .database import init_database
 from .extensions import babel, csrf, limiter, login_manager, migrate
 from .plugins.manager import build_platform
@@ -43,6 +43,7 @@ def create_app(config: dict[str, Any] | None = None, instance_path: str | None =
     )
     app.extensions["parvis"] = platform
 
+    input_guards.init_app(app)
     init_database(app)
     migrate.init_app(app, directory=str(Path(__file__).parent / "migrations"))
     csrf.init_app(app)

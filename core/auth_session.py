@@ -93,3 +93,13 @@ def end_other_sessions(user: User, keep: str | None = None) -> int:
     result = db.session.execute(stmt)
     db.session.commit()
     return result.rowcount or 0
+
+
+def revoke_api_tokens(user: User) -> int:
+    """Revoke every personal API token of ``user`` (after a password reset or change)."""
+    result = db.session.execute(
+        db.update(ApiToken)
+        .filter(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    return result.rowcount or 0

@@ -134,7 +134,7 @@ class SpaceUpdateSchema(Schema):
     theme = fields.String(validate=validate.Length(max=64))
     accent_color = fields.String(
         allow_none=True,
-        validate=validate.Regexp(r"^#[0-9a-fA-F]{6}$", error=_l("Use a colour like #1a5fb4.")),
+        validate=validate.Regexp(r"^#[0-9a-fA-F]{6}\Z", error=_l("Use a colour like #1a5fb4.")),
     )
 
 

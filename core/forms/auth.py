@@ -55,7 +55,7 @@ class ProfileForm(FlaskForm):
         validators=[
             DataRequired(),
             Length(min=2, max=64),
-            Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]*$", message=_l("Letters, digits, dots and dashes only.")),
+            Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]*\Z", message=_l("Letters, digits, dots and dashes only.")),
         ],
     )
     job_title = StringField(_l("Job title"), validators=[Optional(), Length(max=120)])

@@ -70,7 +70,7 @@ class SpaceSettingsForm(FlaskForm):
         _l("Accent colour"),
         validators=[
             Optional(),
-            Regexp(r"^#[0-9a-fA-F]{6}$", message=_l("Use the #rrggbb form, for example #000091.")),
+            Regexp(r"^#[0-9a-fA-F]{6}\Z", message=_l("Use the #rrggbb form, for example #000091.")),
         ],
         filters=[lambda v: v.strip() if isinstance(v, str) else v],
     )

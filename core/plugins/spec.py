@@ -78,7 +78,9 @@ class ContentType:
     the object must have a ``space_id``. ``url(obj)`` and ``title(obj)`` are used in
     notifications, activity and search results. ``can_attach(obj, user)``, when
     given, decides who may upload files onto an object (default: anyone with
-    ``space.upload`` who can see it).
+    ``space.upload`` who can see it). ``can_comment(obj, user)``, when given, decides
+    whether the object takes comments and reactions now (a draft, a hidden post or a
+    proposed question does not; nor does a module whose comments are switched off).
     """
 
     id: str
@@ -87,6 +89,7 @@ class ContentType:
     url: Callable[[Any], str]
     title: Callable[[Any], str]
     can_attach: Callable[[Any, Any], bool] | None = None
+    can_comment: Callable[[Any, Any], bool] | None = None
 
 
 @dataclass(frozen=True)

@@ -221,11 +221,23 @@ def invitation_problem(invitation: Invitation | None) -> str | None:
     return None
 
 
+def wrong_recipient_message(invitation: Invitation, user: User) -> str:
+    return gettext(
+        "This invitation was sent to %(invited)s, but you are signed in as %(you)s. "
+        "Sign out and sign in with the invited address, or ask for an invitation.",
+        invited=invitation.email,
+        you=user.email,
+    )
+
+
 def accept_invitation(invitation: Invitation, user: User) -> Membership:
     """Use the invitation: ``user`` joins with the invited role (single use)."""
     problem = invitation_problem(invitation)
     if problem:
         raise SpaceError(problem, "token")
+    if normalise_email(user.email) != invitation.email and not user.is_platform_admin:
+        # A forwarded or leaked link must not let someone else in with the role.
+        raise SpaceError(wrong_recipient_message(invitation, user), "email")
     existing = db.session.scalar(
         db.select(Membership).filter_by(space_id=invitation.space_id, user_id=user.id)
     )

@@ -14,7 +14,7 @@ from ..plugins.manager import current_platform
 from ..plugins.spec import ModuleSpec
 from . import audit
 
-SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
+SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?\Z")
 RESERVED_SLUGS = {"new", "requests", "directory", "api", "admin", "static", "builder"}
 
 

@@ -12,7 +12,7 @@ from typing import BinaryIO
 from .base import Storage, StorageError, new_key
 
 #: The only shape of key this backend produces and accepts: no user text, no "..".
-KEY_RE = re.compile(r"^[0-9a-f]{2}/[0-9a-f]{32}$")
+KEY_RE = re.compile(r"^[0-9a-f]{2}/[0-9a-f]{32}\Z")
 
 
 class LocalStorage(Storage):

@@ -11,7 +11,7 @@ from typing import Any, BinaryIO
 
 from .base import Storage, StorageError, new_key
 
-KEY_RE = re.compile(r"^[0-9a-f]{2}/[0-9a-f]{32}$")
+KEY_RE = re.compile(r"^[0-9a-f]{2}/[0-9a-f]{32}\Z")
 
 
 class S3Storage(Storage):

@@ -11,7 +11,7 @@ from flask_babel import gettext
 from flask_login import current_user, login_required
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from ..auth_session import end_other_sessions, end_session, start_session
+from ..auth_session import end_other_sessions, end_session, revoke_api_tokens, start_session
 from ..extensions import db, limiter
 from ..forms.auth import (
     ChangePasswordForm,
@@ -151,6 +151,7 @@ def reset_password(token: str):  # noqa: ANN201
     if form.validate_on_submit():
         user.set_password(form.password.data)
         end_other_sessions(user)
+        revoke_api_tokens(user)
         audit.record("user.password_reset", actor=user, target=user)
         db.session.commit()
         flash(gettext("Your password has been changed. Sign in with it."), "success")
@@ -169,6 +170,7 @@ def change_password():  # noqa: ANN201
         else:
             user.set_password(form.password.data)
             end_other_sessions(user)
+            revoke_api_tokens(user)
             audit.record("user.password_changed", actor=user, target=user)
             db.session.commit()
             # The old session is gone too: start a fresh one for this browser.

@@ -137,10 +137,16 @@ def _http_error(exc: HTTPException):  # noqa: ANN202
 # -- comments ----------------------------------------------------------------------
 
 
+def _takes_comments(target: Any) -> bool:
+    """Does the module let ``target`` take comments and reactions now?"""
+    may_comment = target.content_type.can_comment
+    return may_comment is None or bool(may_comment(target.obj, _user()))
+
+
 @bp.post("/comments")
 def comment_create():  # noqa: ANN201
     target = _target_or_404(request.form.get("target_type"), request.form.get("target_id"))
-    if not can(current_user, "space.comment", g.space):
+    if not can(current_user, "space.comment", g.space) or not _takes_comments(target):
         abort(403)
     try:
         comment = comment_service.add_comment(
@@ -213,7 +219,7 @@ def comment_hide(comment_id: int):  # noqa: ANN201
 @bp.post("/reactions")
 def reaction_toggle():  # noqa: ANN201
     target = _target_or_404(request.form.get("target_type"), request.form.get("target_id"))
-    if not can(current_user, "space.react", g.space):
+    if not can(current_user, "space.react", g.space) or not _takes_comments(target):
         abort(403)
     target_id = int(request.form["target_id"])
     try:

@@ -305,8 +305,14 @@ def accept_invitation(token: str):  # noqa: ANN201
         return _invitation_gone(problem, invitation)
     space = invitation.space
     if current_user.is_authenticated:
+        actor = _actor()
+        if actor.email.lower() != invitation.email and not actor.is_platform_admin:
+            message = membership_service.wrong_recipient_message(invitation, actor)
+            return render_template(
+                "spaces/invitation_invalid.html", message=message, code=403
+            ), 403
         if request.method == "POST":
-            membership_service.accept_invitation(invitation, _actor())
+            membership_service.accept_invitation(invitation, actor)
             db.session.commit()
             flash(gettext("Welcome to %(space)s!", space=space.name), "success")
             return redirect(url_for("spaces.home", space_slug=space.slug))

@@ -13,6 +13,7 @@ from typing import Any
 from parvis import ContentType, ModuleSpec, NavEntry, Permission, hookimpl
 from parvis.extensions import db
 from parvis.models import Space
+from parvis.services.permissions import can
 
 from . import lifecycle, models, queries, workflow
 from .api import api_bp
@@ -44,6 +45,11 @@ ENTRY_TYPE = ContentType(
     resolve=_resolve,
     url=lambda entry: workflow.entry_url(entry),
     title=lambda entry: entry.question,
+    # Proposed, answered or declined questions stay private: no comments on them.
+    can_comment=lambda entry, user: entry.status == "published",
+    can_attach=lambda entry, user: (
+        can(user, "faq.manage", entry) or entry.author_id == getattr(user, "id", None)
+    ),
 )
 
 SPEC = ModuleSpec(

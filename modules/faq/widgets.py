@@ -7,8 +7,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from parvis import WidgetContext, WidgetSpec
-from parvis.extensions import db
-from parvis.models import SpaceModule
+from parvis.services.spaces import enabled_modules
 from parvis.templating import render_fragment
 
 from . import queries
@@ -16,11 +15,8 @@ from .forms import AskWidgetForm, CategoryWidgetForm, TopWidgetForm
 
 
 def _enabled(ctx: WidgetContext) -> bool:
-    return bool(
-        db.session.scalar(
-            db.select(SpaceModule.enabled).filter_by(space_id=ctx.space.id, module_id="faq")
-        )
-    )
+    """Is the FAQ on in the widget's space? (Shares the core's per-request cache.)"""
+    return any(spec.id == "faq" for spec, _state in enabled_modules(ctx.space))
 
 
 def _limit(ctx: WidgetContext, default: int, most: int) -> int:

@@ -43,6 +43,10 @@ POST_TYPE = ContentType(
     resolve=_resolve,
     url=lambda post: service.post_url(post),
     title=lambda post: post.title,
+    # Only live posts take comments and reactions, and only where comments are on;
+    # files are attached to a post by those who may edit it.
+    can_comment=lambda post, user: post.is_live and service.settings(post.space)["allow_comments"],
+    can_attach=lambda post, user: service.may_edit(user, post),
 )
 
 SPEC = ModuleSpec(

@@ -15,6 +15,7 @@ from . import history_views, tree_views, views  # noqa: F401 - routes register o
 from .api import api_bp
 from .blueprint import bp
 from .forms import WikiSettingsForm
+from .helpers import settings as wiki_settings
 from .models import WikiPage
 from .services import CONTENT_TYPE, page_url
 from .widgets import WIDGETS
@@ -59,6 +60,9 @@ SPEC = ModuleSpec(
             resolve=resolve_page,
             url=lambda page: page_url(page, page.space),
             title=lambda page: page.title,
+            # Comments follow the space's wiki setting; editors may attach files.
+            can_comment=lambda page, user: bool(wiki_settings(page.space).get("comments", True)),
+            can_attach=lambda page, user: can(user, "wiki.edit", page.space),
         ),
     ),
     order=40,
