@@ -15,6 +15,7 @@ from flask import (
 from flask_login import current_user, login_required
 
 from ..extensions import db
+from ..input_guards import valid_id
 from ..models import Membership, Notification, Space
 from ..services import notifications
 from ..services.safe_redirect import safe_next
@@ -51,7 +52,7 @@ def notification_list():  # noqa: ANN201
 @bp.post("/notifications/read")
 @login_required
 def notifications_read():  # noqa: ANN201
-    notification_id = request.form.get("id", type=int)
+    notification_id = valid_id(request.form.get("id")) if request.form.get("id") else None
     notifications.mark_read(current_user, notification_id)
     db.session.commit()
     target = request.form.get("next")

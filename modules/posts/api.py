@@ -21,6 +21,7 @@ from sqlalchemy.sql import Select
 
 from parvis.errors import api_error
 from parvis.extensions import csrf, db
+from parvis.input_guards import valid_id
 
 from . import content, service
 from .models import BODY_MAX, TITLE_MAX, Post
@@ -219,7 +220,7 @@ def list_posts():  # noqa: ANN201
     stmt = service.feed_query(
         space,
         tag=(request.args.get("tag") or "").strip()[:64] or None,
-        author_id=request.args.get("author", type=int),
+        author_id=valid_id(request.args.get("author")) if request.args.get("author") else None,
         include_hidden=service.may_moderate(current_user, space),
     )
     cursor = request.args.get("cursor")

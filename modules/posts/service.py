@@ -138,9 +138,13 @@ class Page:
         return self.number > 1
 
 
+#: Highest page number served (keeps OFFSET within any database's integer range).
+MAX_PAGE = 100_000
+
+
 def paginate(stmt: Select, number: int, per_page: int) -> Page:
     """Offset pagination with one query (no COUNT)."""
-    number = max(1, number)
+    number = max(1, min(number, MAX_PAGE))
     rows = list(
         db.session.scalars(stmt.limit(per_page + 1).offset((number - 1) * per_page)).unique()
     )

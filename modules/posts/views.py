@@ -16,6 +16,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
 
 from parvis.extensions import db
+from parvis.input_guards import valid_id
 from parvis.models import User
 from parvis.services.markdown import plain_text
 
@@ -65,7 +66,7 @@ def index() -> str:
     service.release_due(space)
     opts = service.settings(space)
     tag = (request.args.get("tag") or "").strip()[:64] or None
-    author_id = request.args.get("author", type=int)
+    author_id = valid_id(request.args.get("author")) if request.args.get("author") else None
     page_number = request.args.get("page", 1, type=int) or 1
     moderator = service.may_moderate(current_user, space)
     stmt = service.feed_query(space, tag=tag, author_id=author_id, include_hidden=moderator)

@@ -24,7 +24,7 @@ def history(slug: str):  # noqa: ANN201
     page = load_page(slug, allow_deleted=True)
     if isinstance(page, Response):
         return page
-    number = max(request.args.get("page", 1, type=int), 1)
+    number = min(max(request.args.get("page", 1, type=int) or 1, 1), 100_000)
     revisions, total = services.revisions_page(page, (number - 1) * PER_PAGE, PER_PAGE)
     if not revisions and number > 1:
         abort(404)
