@@ -33,7 +33,13 @@ extract() {
   mkdir -p "$out"
   "$PYBABEL" -q extract -F babel.cfg "${KEYWORDS[@]}" --add-location=file --sort-by-file \
     --project=Parvis --copyright-holder="Parvis contributors" \
-    -o "$out/messages.pot" "$@"
+    -o "$out/messages.pot.new" "$@"
+  # Keep the old template when only its creation date differs (no churn in git).
+  if [ -f "$out/messages.pot" ] && diff -q -I '^"POT-Creation-Date:' "$out/messages.pot" "$out/messages.pot.new" >/dev/null; then
+    rm "$out/messages.pot.new"
+  else
+    mv "$out/messages.pot.new" "$out/messages.pot"
+  fi
   for lang in $LANGUAGES; do
     if [ -f "$out/$lang/LC_MESSAGES/messages.po" ]; then
       "$PYBABEL" -q update -i "$out/messages.pot" -d "$out" -l "$lang" \

@@ -10,6 +10,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
+
 from parvis import ContentType, ModuleSpec, NavEntry, Permission, hookimpl
 from parvis.extensions import db
 from parvis.models import Space
@@ -41,7 +43,7 @@ def _resolve(object_id: int, user: Any) -> models.FaqEntry | None:
 
 ENTRY_TYPE = ContentType(
     id=workflow.CONTENT_TYPE,
-    label="FAQ entry",
+    label=_l("FAQ entry"),
     resolve=_resolve,
     url=lambda entry: workflow.entry_url(entry),
     title=lambda entry: entry.question,
@@ -54,8 +56,8 @@ ENTRY_TYPE = ContentType(
 
 SPEC = ModuleSpec(
     id=MODULE_ID,
-    name="FAQ",
-    description=(
+    name=_l("FAQ"),
+    description=_l(
         "Frequently asked questions by category: members propose questions, "
         "moderators answer and publish them."
     ),
@@ -64,20 +66,20 @@ SPEC = ModuleSpec(
     blueprint=bp,
     api_blueprint=api_bp,
     migrations=HERE / "migrations" / "versions",
-    translations=HERE / "translations" if (HERE / "translations").is_dir() else None,
+    translations=HERE / "translations",
     settings_form=SettingsForm,
     settings_defaults={"who_may_propose": "members", "default_order": "category"},
     permissions=(
-        Permission("faq.propose", "Propose questions for the FAQ", "member"),
-        Permission("faq.vote", "Say whether a FAQ answer was helpful", "member"),
-        Permission("faq.manage", "Answer, publish and decline FAQ questions", "moderator"),
+        Permission("faq.propose", _l("Propose questions for the FAQ"), "member"),
+        Permission("faq.vote", _l("Say whether a FAQ answer was helpful"), "member"),
+        Permission("faq.manage", _l("Answer, publish and decline FAQ questions"), "moderator"),
     ),
     widgets=WIDGETS,
-    nav=(NavEntry(label="FAQ", endpoint="faq.index", icon="faq", order=30),),
+    nav=(NavEntry(label=_l("FAQ"), endpoint="faq.index", icon="faq", order=30),),
     activity_types={
-        "faq.published": "published a FAQ answer",
-        "faq.proposed": "proposed a FAQ question",
-        "faq.updated": "updated a FAQ answer",
+        "faq.published": _l("published a FAQ answer"),
+        "faq.proposed": _l("proposed a FAQ question"),
+        "faq.updated": _l("updated a FAQ answer"),
     },
     content_types=(ENTRY_TYPE,),
     order=30,
