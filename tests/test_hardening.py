@@ -123,3 +123,17 @@ def test_secret_space_member_list_unchanged_by_probe(client, alice, carol):
     add_member(space, alice, "owner") if False else None
     login(client, carol)
     assert client.get("/s/probe/members").status_code == 404
+
+
+def test_guests_stay_read_only_whatever_the_overrides(app, alice, bob):
+    from parvis.models import SpacePermission
+    from parvis.services.permissions import can
+
+    space = make_space(alice, "guests", "private")
+    add_member(space, bob, "guest")
+    db.session.add(SpacePermission(space_id=space.id, action="posts.create", min_role="guest"))
+    db.session.add(SpacePermission(space_id=space.id, action="space.invite", min_role="guest"))
+    db.session.commit()
+    assert can(bob, "space.read", space)
+    assert not can(bob, "posts.create", space)
+    assert not can(bob, "space.invite", space)

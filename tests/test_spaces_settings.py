@@ -149,7 +149,7 @@ def test_permissions_only_store_differences(client, team, alice):
     assert "perm-space.read" not in html
     r = client.post(
         "/s/team/settings/permissions",
-        data={"perm-space.invite": "moderator", "perm-space.comment": "member", "perm-exercise.act": "guest"},
+        data={"perm-space.invite": "moderator", "perm-space.comment": "member", "perm-exercise.act": "admin"},
     )
     assert r.status_code == 302
     rows = dict(
@@ -157,7 +157,11 @@ def test_permissions_only_store_differences(client, team, alice):
             db.select(SpacePermission.action, SpacePermission.min_role).filter_by(space_id=team.id)
         ).all()
     )
-    assert rows == {"space.invite": "moderator", "exercise.act": "guest"}
+    assert rows == {"space.invite": "moderator", "exercise.act": "admin"}
+    # Guests stay read-only: opening a write action to them is refused.
+    r = client.post("/s/team/settings/permissions", data={"perm-exercise.act": "guest"})
+    assert r.status_code == 422
+    assert "read-only" in r.get_data(as_text=True)
     # back to the default: the row goes
     client.post("/s/team/settings/permissions", data={"perm-space.invite": "admin"})
     actions = set(db.session.scalars(db.select(SpacePermission.action).filter_by(space_id=team.id)))

@@ -107,14 +107,20 @@ def _overrides(space: Space) -> dict[str, str]:
 
 
 def min_role(space: Space, action: str) -> str:
-    """The least role needed for ``action`` in ``space`` (override, then default)."""
-    override = _overrides(space).get(action)
-    if override:
-        return override
+    """The least role needed for ``action`` in ``space`` (override, then default).
+
+    Guests are read-only for external people: an override can never open to guests
+    an action whose default is above guest (it then needs at least a member).
+    """
     perm = all_permissions().get(action)
     if perm is None:
         raise KeyError(f"unknown action {action!r}: declare it in the module spec")
-    return perm.default_role
+    override = _overrides(space).get(action)
+    if not override:
+        return perm.default_role
+    if override == "guest" and perm.default_role != "guest":
+        return "member"
+    return override
 
 
 def _space_of(obj: Any) -> Space | None:

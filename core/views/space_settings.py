@@ -198,6 +198,10 @@ def settings_permissions():  # noqa: ANN201
                 continue
             if value not in SPACE_ROLES:
                 errors[perm.action] = gettext("Unknown role.")
+            elif value == "guest" and perm.default_role != "guest":
+                errors[perm.action] = gettext(
+                    "Guests are read-only: this action needs at least the member role."
+                )
             elif not actor.is_platform_admin and role_rank(value) > role_rank(space_role(actor, space)):
                 errors[perm.action] = gettext("You cannot require a role above your own.")
             else:
