@@ -171,32 +171,16 @@ def user_votes(user: Any, entry_ids: list[int]) -> dict[int, bool]:
 
 
 def prime_mentions(texts: list[str]) -> None:
-    """Look up every ``@handle`` of ``texts`` in one query for the markdown filter.
+    """Look up every ``@handle`` of ``texts`` in one query for the ``|markdown`` filter.
 
-    The core's ``|markdown`` filter links mentions to profiles and caches each lookup
-    per request; filling that cache first keeps a list page at a fixed query count.
+    Delegates to the core's per-request mention cache, so a list page keeps a fixed
+    query count.
     """
-    from flask import url_for
-
-    from parvis.models import User
     from parvis.services.markdown import mentioned_usernames
+    from parvis.templating import prime_mentions as prime_handles
 
-    if not has_request_context():
-        return
-    cache = g.setdefault("_mention_cache", {})
-    handles = {h for text in texts for h in mentioned_usernames(text)} - set(cache)
-    if not handles:
-        return
-    found = dict(
-        db.session.execute(
-            db.select(db.func.lower(User.username), User.id).filter(
-                db.func.lower(User.username).in_(sorted(handles)[:500])
-            )
-        ).all()
-    )
-    for handle in handles:
-        user_id = found.get(handle)
-        cache[handle] = url_for("auth.profile", user_id=user_id) if user_id else None
+    if has_request_context():
+        prime_handles({handle for text in texts for handle in mentioned_usernames(text)})
 
 
 def _escape_like(text: str) -> str:

@@ -11,7 +11,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from flask import abort, g, request
 from flask_babel import lazy_gettext as _l
 
 from parvis import ContentType, ModuleSpec, NavEntry, Permission, hookimpl
@@ -95,22 +94,6 @@ def parvis_export_space(space: Any, module_id: str) -> dict[str, Any] | None:
 @hookimpl
 def parvis_space_deleted(space: Any) -> None:
     search.delete_space_data(space)
-
-
-def _refuse_closed_comments() -> None:
-    """The core's comment route: refuse comments on posts where the space turned them off."""
-    if request.endpoint != "content.comment_create":
-        return
-    if request.form.get("target_type") != service.CONTENT_TYPE:
-        return
-    space = g.get("space")
-    if space is not None and not service.settings(space)["allow_comments"]:
-        abort(403)
-
-
-@hookimpl
-def parvis_app_ready(app: Any) -> None:
-    app.before_request(_refuse_closed_comments)
 
 
 DEMO_POSTS = (
