@@ -8,7 +8,17 @@ from typing import Any
 
 from flask import Flask
 
-from . import auth_session, errors, i18n, input_guards, security_headers, space_context, templating
+from . import (
+    auth_session,
+    errors,
+    i18n,
+    input_guards,
+    realtime,
+    search,
+    security_headers,
+    space_context,
+    templating,
+)
 from .database import init_database
 from .extensions import babel, csrf, limiter, login_manager, migrate
 from .plugins.manager import build_platform
@@ -61,6 +71,8 @@ def create_app(config: dict[str, Any] | None = None, instance_path: str | None =
     security_headers.init_app(app)
     space_context.init_app(app)
     _register_blueprints(app)
+    search.init_app(app)
+    realtime.init_app(app)
     from .cli import register_commands
 
     register_commands(app)
@@ -83,15 +95,20 @@ def _register_blueprints(app: Flask) -> None:
     from .api import api_bp
     from .views.admin import bp as admin_bp
     from .views.auth import bp as auth_bp
+    from .views.builder import bp as builder_bp
     from .views.content import bp as content_bp
     from .views.content import init_app as init_content
     from .views.home import bp as home_bp
     from .views.media import bp as media_bp
+    from .views.search import bp as search_bp
     from .views.space_export import bp as export_bp
     from .views.spaces import bp as spaces_bp
     from .views.tokens import bp as tokens_bp
 
-    for bp in (home_bp, media_bp, export_bp, auth_bp, spaces_bp, admin_bp, api_bp, tokens_bp):
+    for bp in (
+        home_bp, media_bp, export_bp, auth_bp, spaces_bp, admin_bp, api_bp, tokens_bp,
+        builder_bp, search_bp,
+    ):
         app.register_blueprint(bp)
     app.register_blueprint(content_bp)
     init_content(app)
@@ -105,3 +122,6 @@ def _register_blueprints(app: Flask) -> None:
                 spec.api_blueprint, url_prefix=f"/api/v1/spaces/<space_slug>/{spec.id}"
             )
             platform.blueprint_owners[spec.api_blueprint.name] = spec.id
+        if spec.global_blueprint is not None:
+            app.register_blueprint(spec.global_blueprint, url_prefix=f"/m/{spec.id}")
+            platform.blueprint_owners[spec.global_blueprint.name] = spec.id

@@ -40,6 +40,9 @@ def register_commands(app: Flask) -> None:
     from .migrations.cli import db_group
 
     app.cli.add_command(db_group, name="db")
+    from .storage.cli import storage_group
+
+    app.cli.add_command(storage_group)
     for cmd in (demo_command, user_group, token_group, modules_command):
         app.cli.add_command(cmd)
 

@@ -41,7 +41,22 @@ DEFAULTS: dict[str, Any] = {
     "PASSWORD_RESET_HOURS": 2,
     "MAX_CONTENT_LENGTH": 50 * 1024 * 1024,
     "REDIS_URL": None,
+    # Real time (Socket.IO, see docs/realtime.md). The message queue defaults to REDIS_URL.
+    "REALTIME_ENABLED": True,
+    "REALTIME_MAX_EVENT_BYTES": 16384,
+    "REALTIME_RATE_LIMIT_ENABLED": True,
+    "REALTIME_PROPAGATE_EXCEPTIONS": False,
+    "SOCKETIO_MESSAGE_QUEUE": None,
+    "SOCKETIO_CHANNEL": "parvis-socketio",
+    "SOCKETIO_CORS_ALLOWED_ORIGINS": None,  # None: same origin only
+    "SOCKETIO_PING_INTERVAL": 25,
+    "SOCKETIO_PING_TIMEOUT": 20,
+    "SOCKETIO_LOGGER": False,
     "PREFERRED_URL_SCHEME": "http",
+    # Search (docs/search.md): "whoosh" (embedded, default) or "postgres".
+    "SEARCH_BACKEND": "whoosh",
+    "SEARCH_INDEX_DIR": None,  # whoosh index folder; default: instance/search-index
+    "SEARCH_QUEUE": None,  # "thread" (default) or "manual" (default when TESTING)
 }
 
 #: Environment variables whose Flask key differs from the name after ``PARVIS_``.

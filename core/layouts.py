@@ -24,9 +24,10 @@ once per app and kept in ``app.extensions["parvis.layouts"]``.
 
 A composition is data: a list of placements ``{"region": ..., "widget": ...,
 "settings": {...}}``. :func:`default_composition` computes one for a space; the
-builder will store compositions later. :func:`render_composition` renders each
-placement with the widget's ``render``; a widget that raises becomes a small error
-box instead of a 500.
+builder stores published compositions (:mod:`parvis.services.composition`).
+:func:`render_composition` batch-loads each widget type's data (``WidgetSpec.load``),
+then renders each placement with the widget's ``render``; a widget that raises becomes
+a small error box for the space's admins and is left out for members, never a 500.
 """
 
 from __future__ import annotations
@@ -175,16 +176,57 @@ def default_composition(space: Any, layout: Layout | None = None) -> list[dict[s
     return placements
 
 
-def render_widget(widget: WidgetSpec, space: Any, settings: dict[str, Any], user: Any) -> Markup:
-    """Render one widget; if it raises, log it and return a small error box."""
-    merged = {**widget.defaults, **(settings or {})}
-    try:
-        html = widget.render(WidgetContext(space=space, settings=merged, user=user))
-    except Exception:  # noqa: BLE001 - a broken widget must not break the page
-        current_app.logger.exception("widget %s failed in space %s", widget.id, getattr(space, "slug", "?"))
-        db.session.rollback()  # a failed query leaves PostgreSQL's transaction aborted
+def _may_see_errors(space: Any, user: Any) -> bool:
+    """Space admins (and platform admins) see a broken widget's error box; members don't."""
+    from .services.permissions import can
+
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return bool(getattr(user, "is_platform_admin", False) or can(user, "space.settings", space))
+
+
+def _failed(widget: WidgetSpec, space: Any, user: Any, stage: str) -> Markup:
+    current_app.logger.exception(
+        "widget %s failed (%s) in space %s", widget.id, stage, getattr(space, "slug", "?")
+    )
+    db.session.rollback()  # a failed query leaves PostgreSQL's transaction aborted
+    if _may_see_errors(space, user):
         return render_fragment("spaces/widget_error.html", widget=widget)
+    return Markup("")
+
+
+def render_widget(
+    widget: WidgetSpec, space: Any, settings: dict[str, Any], user: Any,
+    ctx: WidgetContext | None = None,
+) -> Markup:
+    """Render one widget; if it raises, log it and return a small error box (admins) or nothing."""
+    if ctx is None:
+        ctx = WidgetContext(space=space, settings={**widget.defaults, **(settings or {})}, user=user)
+        if widget.load is not None:
+            try:
+                widget.load([ctx])
+            except Exception:  # noqa: BLE001 - a broken widget must not break the page
+                return _failed(widget, space, user, "load")
+    try:
+        html = widget.render(ctx)
+    except Exception:  # noqa: BLE001 - a broken widget must not break the page
+        return _failed(widget, space, user, "render")
     return html if isinstance(html, Markup) else escape(html or "")
+
+
+def visible_placements(space: Any, placements: list[dict[str, Any]]) -> list[tuple[dict[str, Any], WidgetSpec]]:
+    """The placements whose widget is installed and whose module is on in ``space``."""
+    from .services.spaces import enabled_modules
+
+    platform = current_platform()
+    enabled = {spec.id for spec, _state in enabled_modules(space)}
+    result = []
+    for placement in placements:
+        widget = platform.widgets.get(str(placement.get("widget", "")))
+        if widget is None or (widget.module_id is not None and widget.module_id not in enabled):
+            continue
+        result.append((placement, widget))
+    return result
 
 
 def render_composition(
@@ -193,21 +235,39 @@ def render_composition(
     """Render ``placements`` into ``layout``.
 
     Unknown widgets and widgets of modules switched off in the space are skipped; a
-    placement in a region the layout lacks goes to the layout's first region.
+    placement in a region the layout lacks goes to the layout's first region. Data is
+    loaded first, one ``WidgetSpec.load`` call per widget type with every placement of
+    that widget, so a page issues a bounded number of queries whatever its size.
     """
-    from .services.spaces import enabled_modules
-
-    platform = current_platform()
-    enabled = {spec.id for spec, _state in enabled_modules(space)}
     regions: dict[str, list[Markup]] = {r.id: [] for r in layout.regions}
     first = layout.regions[0].id
-    for placement in placements:
-        widget = platform.widgets.get(str(placement.get("widget", "")))
-        if widget is None or (widget.module_id is not None and widget.module_id not in enabled):
-            continue
+    visible = visible_placements(space, placements)
+    contexts: list[WidgetContext] = []
+    groups: dict[str, list[WidgetContext]] = {}
+    for placement, widget in visible:
+        ctx = WidgetContext(
+            space=space, settings={**widget.defaults, **(placement.get("settings") or {})}, user=user
+        )
+        contexts.append(ctx)
+        if widget.load is not None:
+            groups.setdefault(widget.id, []).append(ctx)
+    failed: set[str] = set()
+    errors: dict[str, Markup] = {}
+    platform = current_platform()
+    for widget_id, group in groups.items():
+        try:
+            platform.widgets[widget_id].load(group)
+        except Exception:  # noqa: BLE001 - a broken widget must not break the page
+            failed.add(widget_id)
+            errors[widget_id] = _failed(platform.widgets[widget_id], space, user, "load")
+    for (placement, widget), ctx in zip(visible, contexts, strict=True):
         region = placement.get("region")
         target = region if region in regions else first
-        settings = placement.get("settings") or {}
-        regions[target].append(render_widget(widget, space, settings, user))
+        if widget.id in failed:
+            html = errors[widget.id]
+        else:
+            html = render_widget(widget, space, ctx.settings, user, ctx=ctx)
+        if html:
+            regions[target].append(html)
     template = _registry().env.get_template(f"{layout.id}/layout.html")
     return Markup(template.render(regions=regions, space=space, layout=layout))  # noqa: S704 - autoescaped

@@ -25,6 +25,7 @@ OUTSIDER_ENDPOINTS = {
     "api.get_space",
     "api.join_space",
     "media.space_image",
+    "builder.accent_css",
 }
 
 

@@ -116,6 +116,14 @@ def space_nav(space: Any) -> list[dict[str, Any]]:
             "icon": "home",
         }
     ]
+    for extra in space.nav_pages or ():  # composed pages (builder), no query
+        items.append({
+            "label": extra["title"],
+            "url": url_for("spaces.page", space_slug=space.slug, page_slug=extra["slug"]),
+            "active": request.endpoint == "spaces.page"
+            and (request.view_args or {}).get("page_slug") == extra["slug"],
+            "icon": "page",
+        })
     for spec, _state in enabled_modules(space):
         for entry in sorted(spec.nav, key=lambda e: e.order):
             items.append(

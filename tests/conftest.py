@@ -21,6 +21,11 @@ from parvis.services.spaces import create_space
 from parvis.services.users import create_user
 
 TEST_PLUGINS = ["plugins.exercise_module"]
+
+# The browser fixtures (``browser``, ``live_url``) live in tests/browser_support.py;
+# importing them here makes them available to every test file.
+from browser_support import browser, live_url  # noqa: E402, F401
+
 PASSWORD = "correct horse battery"
 
 

@@ -6,66 +6,13 @@ PARVIS_REQUIRE_BROWSER=1, which turns the skip into a failure.
 
 from __future__ import annotations
 
-import os
-import threading
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
-from conftest import PASSWORD, make_space
-from werkzeug.serving import make_server
+from browser_support import sign_in
+from conftest import make_space
 
 from parvis.extensions import db
 
-CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = pytest.mark.browser
-
-
-def _require_browser() -> None:
-    if CHROMIUM.exists():
-        return
-    reason = "Debian's Chromium is not installed at /usr/bin/chromium (apt-get install chromium)"
-    if os.environ.get("PARVIS_REQUIRE_BROWSER"):
-        pytest.fail(reason)
-    pytest.skip(reason)
-
-
-@pytest.fixture
-def live_url(app) -> Iterator[str]:  # noqa: ANN001
-    """Serve the test app on a free local port in a thread."""
-    app.config["SERVER_NAME"] = None
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(5)
-
-
-@pytest.fixture
-def browser() -> Iterator[object]:
-    _require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--no-sandbox", "--disable-background-networking", "--disable-component-update"],
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
-def _sign_in(page, base: str, email: str) -> None:  # noqa: ANN001
-    page.goto(base + "/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_load_state()
 
 
 @pytest.mark.config(BABEL_DEFAULT_LOCALE="fr")
@@ -78,7 +25,7 @@ def test_space_home_fits_the_screen_in_french(browser, live_url, alice, width): 
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    _sign_in(page, live_url, email)
+    sign_in(page, live_url, email)
     page.goto(live_url + "/s/atelier/")
     assert page.locator("html").get_attribute("lang") == "fr"
     assert page.get_by_role("link", name="Accueil").first.is_visible()
@@ -93,7 +40,7 @@ def test_space_home_fits_the_screen_in_french(browser, live_url, alice, width): 
 def test_request_a_space_without_javascript(browser, live_url, alice):  # noqa: ANN001
     context = browser.new_context(java_script_enabled=False, viewport={"width": 360, "height": 800})
     page = context.new_page()
-    _sign_in(page, live_url, alice.email)
+    sign_in(page, live_url, alice.email)
     page.goto(live_url + "/spaces/request")
     page.fill("#name", "Réseau des médiathèques")
     page.fill("#slug", "mediatheques")

@@ -151,3 +151,48 @@ def test_count_queries_needs_no_app() -> None:
     with pytest.raises(RuntimeError):
         with count_queries():
             pass
+
+
+#: A 12-widget home page: every core widget and the built-in modules' main widgets.
+TWELVE_WIDGETS = [
+    ("main", "core.description", {}),
+    ("main", "core.text", {"title": "Bienvenue", "body": "Un **texte**."}),
+    ("main", "posts.announcement", {}),
+    ("main", "posts.latest", {"n": 5, "tag": ""}),
+    ("main", "faq.top", {"limit": 5}),
+    ("main", "wiki.recent", {"limit": 5}),
+    ("sidebar", "core.links", {"title": "Liens", "links": "Service public | https://www.service-public.fr"}),
+    ("sidebar", "core.image", {"image": "banner"}),
+    ("sidebar", "core.module", {"module": "posts"}),
+    ("sidebar", "core.members", {"limit": 8}),
+    ("sidebar", "core.activity", {"limit": 8}),
+    ("sidebar", "posts.latest", {"n": 3, "tag": ""}),
+]
+
+
+def publish_twelve_widgets(space: Space, actor: User) -> None:
+    """Publish the 12-widget home on ``space`` (also used by benchmarks/builder_render.py)."""
+    from parvis.services.composition import Composition, ensure_home, publish
+
+    placements = [{"region": r, "widget": w, "settings": s} for r, w, s in TWELVE_WIDGETS]
+    home = ensure_home(space)
+    publish(space, "home", Composition("main-sidebar", placements), home.lock, actor)
+    db.session.commit()
+
+
+def test_twelve_widget_home_is_bounded(app: Flask, member_client: FlaskClient, alice: Any, bob: Any) -> None:
+    space = make_space(alice, "twelve", "public")
+    db.session.add(Membership(space_id=space.id, user_id=bob.id, role="member"))
+    platform = current_platform()
+    for module_id in ("posts", "faq", "wiki"):
+        platform.hook.parvis_demo_seed(space=space, module_id=module_id, users=[alice, bob])
+    db.session.commit()
+    publish_twelve_widgets(space, alice)
+    space_id = space.id
+    _grow_space(space_id, 2, "few")
+    few = _measure(member_client, "/s/twelve/")
+    _grow_space(space_id, 38, "many")
+    many = _measure(member_client, "/s/twelve/")
+    html = member_client.get("/s/twelve/").get_data(as_text=True)
+    assert html.count('class="widget') >= 11, html  # the image widget without a banner says so
+    _assert_flat(few, many)

@@ -49,7 +49,8 @@ def test_general_settings_saved_and_audited(client, team, carol):
     entry = _audit("space.settings_changed")[0]
     assert entry.actor_id == carol.id and entry.details["name"] == ["Team", "Team space"]
     html = client.get("/s/team/").get_data(as_text=True)
-    assert "layout--dashboard" in html and "--accent: #1a2b3c" in html
+    assert "layout--dashboard" in html and "/s/team/accent.css?v=1a2b3c" in html
+    assert "--accent: #1a2b3c" in client.get("/s/team/accent.css").get_data(as_text=True)
 
 
 @pytest.mark.parametrize(

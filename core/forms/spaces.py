@@ -6,7 +6,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import EmailField, PasswordField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 
 from .auth import PASSWORD_RULES
@@ -51,11 +51,14 @@ class SpaceRequestForm(FlaskForm):
     audience = TextAreaField(_l("Who is it for?"), validators=[Optional(), Length(max=2000)])
     visibility = SelectField(_l("Visibility"), default="private")
     join_policy = SelectField(_l("How people join"), default="request")
+    #: Choices are set by the view (shipped, published and the user's own templates).
+    template = RadioField(_l("Start from a template"), default="", validate_choice=True)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         set_choices(self.visibility, VISIBILITY_CHOICES)
         set_choices(self.join_policy, JOIN_POLICY_CHOICES)
+        set_choices(self.template, [("", _l("No template: the default modules and home page"))])
 
 
 class SpaceSettingsForm(FlaskForm):

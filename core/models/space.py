@@ -42,6 +42,8 @@ class Space(db.Model):
     accent_color: Mapped[str | None] = mapped_column(String(7))
     icon_key: Mapped[str | None] = mapped_column(String(255))
     banner_key: Mapped[str | None] = mapped_column(String(255))
+    #: Composed pages shown in the navigation, ``[{"slug", "title"}]`` (kept by the builder).
+    nav_pages: Mapped[list | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
@@ -116,6 +118,8 @@ class SpaceRequest(db.Model):
     audience: Mapped[str] = mapped_column(Text, default="")
     visibility: Mapped[str] = mapped_column(String(16), default="private")
     join_policy: Mapped[str] = mapped_column(String(16), default="request")
+    #: Space template chosen in the request (a shipped key or ``user:<id>``), if any.
+    template: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     decision_message: Mapped[str] = mapped_column(Text, default="")

@@ -52,6 +52,11 @@ def parvis_member_removed(space: Any, user: Any) -> None:
 
 
 @hookspec
+def parvis_space_access_changed(space: Any) -> None:
+    """React to a change of who may read ``space`` (its visibility changed)."""
+
+
+@hookspec
 def parvis_export_space(space: Any, module_id: str) -> Any:
     """Return a JSON-serialisable dict of the module's data in ``space`` if ``module_id`` is yours."""
 
@@ -84,3 +89,8 @@ def parvis_app_ready(app: Any) -> None:
 @hookspec
 def parvis_demo_seed(space: Any, module_id: str, users: list[Any]) -> None:
     """Create demo content for ``module_id`` in ``space`` (``parvis demo``); ``users`` are its members."""
+
+
+@hookspec
+def parvis_storage_keys() -> Any:
+    """Return an iterable of every storage key the module's rows reference (``parvis storage check``)."""

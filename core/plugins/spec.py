@@ -43,11 +43,15 @@ class NavEntry:
 
 @dataclass
 class WidgetContext:
-    """What a widget's ``render`` receives."""
+    """What a widget's ``render`` receives.
+
+    ``data`` is whatever the widget's ``load`` put there (None when it has no ``load``).
+    """
 
     space: Any
     settings: dict[str, Any]
     user: Any
+    data: Any = None
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,11 @@ class WidgetSpec:
     form: type[Form] | None = None
     defaults: dict[str, Any] = field(default_factory=dict)
     module_id: str | None = None
+    #: Optional batch loader: ``load(contexts)`` receives every placement of this
+    #: widget on a page (a list of :class:`WidgetContext`) and sets each ``ctx.data``
+    #: in a bounded number of queries, whatever the number of placements or items.
+    #: ``render`` then reads ``ctx.data`` instead of querying.
+    load: Callable[[list[WidgetContext]], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -90,6 +99,11 @@ class ContentType:
     title: Callable[[Any], str]
     can_attach: Callable[[Any, Any], bool] | None = None
     can_comment: Callable[[Any, Any], bool] | None = None
+    #: Optional: ``search_document(object_id)`` returns the search document (the dict
+    #: described in docs/hooks.md under ``parvis_search_documents``) of one object,
+    #: or None when it must not be findable (deleted, trashed, draft). The search
+    #: service calls it after ``parvis.services.search.index_later(type, id)``.
+    search_document: Callable[[int], dict[str, Any] | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -101,6 +115,9 @@ class ModuleSpec:
     :param blueprint: mounted under ``/s/<space_slug>/<id>``; its views find the space
         in ``flask.g.space``.
     :param api_blueprint: mounted under ``/api/v1/spaces/<space_slug>/<id>``.
+    :param global_blueprint: pages outside any space (a personal agenda across spaces,
+        a feed behind a token), mounted under ``/m/<id>``; its views check access
+        themselves (no ``g.space``).
     :param migrations: folder of the module's Alembic versions (its own branch).
     :param settings_form: WTForms form class of the per-space settings.
     """
@@ -112,6 +129,7 @@ class ModuleSpec:
     version: str = "0.1.0"
     blueprint: Blueprint | None = None
     api_blueprint: Blueprint | None = None
+    global_blueprint: Blueprint | None = None
     migrations: Path | None = None
     #: Folder with ``<lang>/LC_MESSAGES/messages.po/.mo`` merged into the app's catalogs.
     translations: Path | None = None

@@ -58,6 +58,7 @@ def request_space(
     audience: str = "",
     visibility: str = "private",
     join_policy: str = "request",
+    template: str | None = None,
 ) -> SpaceRequest:
     """Ask for a new space; auto-approved when ``SPACE_AUTO_APPROVE`` is on."""
     if visibility not in VISIBILITIES:
@@ -76,6 +77,7 @@ def request_space(
         audience=audience,
         visibility=visibility,
         join_policy=join_policy,
+        template=template or None,
     )
     db.session.add(req)
     db.session.flush()
@@ -103,6 +105,7 @@ def approve_request(req: SpaceRequest, decider: User | None, message: str = "") 
         description=req.purpose,
         visibility=req.visibility,
         join_policy=req.join_policy,
+        template=req.template,
     )
     req.status = "approved"
     req.space_id = space.id

@@ -56,8 +56,29 @@ def create_space(
     visibility: str = "private",
     join_policy: str = "request",
     modules: list[str] | None = None,
+    template: str | dict[str, Any] | None = None,
 ) -> Space:
-    """Create a space with ``owner`` and the given modules enabled (all defaults if None)."""
+    """Create a space with ``owner`` and the given modules enabled (all defaults if None).
+
+    ``template`` is a template key (shipped or ``user:<id>``) or a space file (dict):
+    its modules, navigation order, theme and pages are applied (see
+    :mod:`parvis.services.space_templates`). An unknown key raises :class:`SpaceError`.
+    """
+    from .space_templates import find_template
+
+    template_data: dict[str, Any] | None = None
+    if isinstance(template, dict):
+        template_data = template
+    elif template:
+        choice = find_template(template, owner)
+        if choice is None:
+            raise SpaceError(gettext("Unknown space template."), "template")
+        template_data = choice.data
+    if template_data is not None and modules is None:
+        modules = [
+            m.get("id") for m in template_data.get("modules", [])
+            if isinstance(m, dict) and m.get("enabled", True)
+        ]
     check_slug(slug)
     space = Space(
         name=name,
@@ -89,6 +110,10 @@ def create_space(
     for module_id in wanted:
         if platform.module(module_id):
             platform.hook.parvis_space_module_enabled(space=space, module_id=module_id)
+    if template_data is not None:
+        from .space_templates import apply_space_data
+
+        apply_space_data(space, template_data, owner, strict=isinstance(template, dict))
     return space
 
 

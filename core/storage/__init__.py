@@ -12,10 +12,18 @@ from urllib.parse import unquote, urlsplit
 
 from flask import Flask, current_app
 
-from .base import Storage, StorageError, new_key
+from .base import Storage, StorageError, StoredObject, new_key
 from .local import LocalStorage
 
-__all__ = ["LocalStorage", "Storage", "StorageError", "get_storage", "new_key", "storage_from_url"]
+__all__ = [
+    "LocalStorage",
+    "Storage",
+    "StorageError",
+    "StoredObject",
+    "get_storage",
+    "new_key",
+    "storage_from_url",
+]
 
 
 def storage_from_url(url: str, *, instance_path: str, config: dict | None = None) -> Storage:

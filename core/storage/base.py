@@ -2,13 +2,29 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
 from typing import BinaryIO
+
+#: The only shape of key the backends produce and accept: no user text, no "..".
+KEY_RE = re.compile(r"^[0-9a-f]{2}/[0-9a-f]{32}\Z")
 
 
 class StorageError(Exception):
     """A storage operation failed (malformed key, missing object, backend error)."""
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    """One object found by :meth:`Storage.iter_objects`: its key, size and last change."""
+
+    key: str
+    size: int
+    modified_at: datetime
 
 
 class Storage(ABC):
@@ -37,6 +53,48 @@ class Storage(ABC):
     @abstractmethod
     def size(self, key: str) -> int:
         """Size of the object in bytes; raise :class:`StorageError` if missing."""
+
+    @abstractmethod
+    def iter_objects(self) -> Iterator[StoredObject]:
+        """Every object of this backend (``parvis storage check`` compares them with
+        the keys the database references). Objects whose name is not a key the
+        backend generates are skipped."""
+
+    def copy(self, key: str) -> str:
+        """Store a copy of the object under a new key and return it (streamed)."""
+        with self.open(key) as stream:
+            return self.save(stream, content_type="application/octet-stream")
+
+    def open_range(self, key: str, start: int, length: int) -> BinaryIO:
+        """A stream of ``length`` bytes of the object from ``start`` (HTTP ranges)."""
+        stream = self.open(key)
+        stream.seek(start)
+        return _Bounded(stream, length)
+
+
+class _Bounded:
+    """A read-only view of at most ``length`` bytes of ``stream``."""
+
+    def __init__(self, stream: BinaryIO, length: int) -> None:
+        self.stream = stream
+        self.left = length
+
+    def read(self, size: int = -1) -> bytes:
+        if self.left <= 0:
+            return b""
+        size = self.left if size is None or size < 0 else min(size, self.left)
+        data = self.stream.read(size)
+        self.left -= len(data)
+        return data
+
+    def close(self) -> None:
+        self.stream.close()
+
+    def __enter__(self) -> _Bounded:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def new_key() -> str:

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import tempfile
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from .base import Storage, StorageError, new_key
-
-#: The only shape of key this backend produces and accepts: no user text, no "..".
-KEY_RE = re.compile(r"^[0-9a-f]{2}/[0-9a-f]{32}\Z")
+from .base import KEY_RE, Storage, StorageError, StoredObject, new_key
 
 
 class LocalStorage(Storage):
@@ -67,3 +65,23 @@ class LocalStorage(Storage):
             return self.path(key).stat().st_size
         except FileNotFoundError as exc:
             raise StorageError(f"no object {key!r}") from exc
+
+    def iter_objects(self) -> Iterator[StoredObject]:
+        if not self.root.is_dir():
+            return
+        for folder in sorted(self.root.iterdir()):
+            if not folder.is_dir() or len(folder.name) != 2:
+                continue
+            for path in sorted(folder.iterdir()):
+                key = f"{folder.name}/{path.name}"
+                if not KEY_RE.fullmatch(key) or not path.is_file():
+                    continue
+                stat = path.stat()
+                yield StoredObject(key, stat.st_size, datetime.fromtimestamp(stat.st_mtime, UTC))
+
+    def copy(self, key: str) -> str:
+        source = self.path(key)
+        if not source.is_file():
+            raise StorageError(f"no object {key!r}")
+        with source.open("rb") as stream:
+            return self.save(stream, content_type="application/octet-stream")

@@ -6,6 +6,9 @@ Loaded automatically wherever Parvis is installed. It adds:
 * ``count_queries``: the :func:`parvis.testing.queries.count_queries` context manager;
 * ``module_contract``: :func:`parvis.testing.contract.check_module`, which lists the
   ways a module breaks the platform's contract;
+* ``module_conformance``: :func:`parvis.testing.conformance.run_conformance`, which
+  exercises a module (migrations, authorization matrix, widgets, search documents,
+  export, switching off and on) and returns ``{check: [problems]}``;
 * ``parvis_app`` / ``parvis_client``: a throw-away Parvis app on SQLite in a temporary
   folder, with the modules named by the ``parvis_plugins`` fixture (override it in
   your ``conftest.py``) loaded next to the installed ones.
@@ -45,6 +48,25 @@ def module_contract() -> Callable[..., list[str]]:
 
 
 @pytest.fixture
+def module_conformance(tmp_path: Path) -> Callable[..., dict[str, list[str]]]:
+    """``module_conformance(app, "mymodule")`` runs every conformance check.
+
+    The migration check uses a scratch database next to ``PARVIS_TEST_DATABASE_URL``
+    when it is set (PostgreSQL), else a SQLite file. Assert with
+    ``assert not any(report.values()), format_report("mymodule", report)``.
+    """
+    import os
+
+    from .conformance import run_conformance
+
+    def run(app: Any, module_id: str, **kwargs: Any) -> dict[str, list[str]]:
+        kwargs.setdefault("database_url", os.environ.get("PARVIS_TEST_DATABASE_URL"))
+        return run_conformance(app, module_id, **kwargs)
+
+    return run
+
+
+@pytest.fixture
 def parvis_plugins() -> list[str]:
     """Dotted names of extra modules to load in ``parvis_app`` (override in conftest)."""
     return []
@@ -55,12 +77,15 @@ def parvis_app(
     tmp_path: Path, parvis_plugins: list[str], request: pytest.FixtureRequest
 ) -> Iterator[Any]:
     """A Parvis app on a fresh SQLite database, with an app context pushed."""
+    from flask import g, request_started
+
     from parvis import create_app
     from parvis.extensions import db
 
     config: dict[str, Any] = {
         "TESTING": True,
         "SECRET_KEY": "parvis-test",
+        "PASSWORD_HASH_FAST": True,
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'parvis.db'}",
         "WTF_CSRF_ENABLED": False,
         "MAIL_BACKEND": "memory",
@@ -72,11 +97,19 @@ def parvis_app(
     if marker:
         config.update(marker.kwargs)
     app = create_app(config, instance_path=str(tmp_path / "instance"))
+
+    def fresh_g(sender: Any, **extra: Any) -> None:
+        # The pushed app context is shared by every request of the test: start each
+        # request with an empty ``g`` (per-request caches), as in production.
+        g.__dict__.clear()
+
+    request_started.connect(fresh_g, app)
     with app.app_context():
         db.create_all()
         try:
             yield app
         finally:
+            request_started.disconnect(fresh_g, app)
             db.session.remove()
             db.drop_all()
             db.engine.dispose()

@@ -46,6 +46,8 @@ def _tabs() -> list[dict[str, Any]]:
         tabs.append({"endpoint": "spaces.settings_modules", "label": gettext("Modules")})
     if can(user, "space.settings", space):
         tabs.append({"endpoint": "spaces.settings_permissions", "label": gettext("Permissions")})
+    if can(user, "space.settings", space):
+        tabs.append({"endpoint": "builder.index", "label": gettext("Builder")})
     if may_manage_lifecycle(user, space):
         tabs.append({"endpoint": "spaces.settings_lifecycle", "label": gettext("Archive and delete")})
     return tabs
@@ -75,7 +77,17 @@ def settings():  # noqa: ANN201
     status = 200
     if request.method == "POST":
         status = 422
-        if form.validate():
+        valid = form.validate()
+        accent = (form.accent_color.data or "").lower()
+        if valid and accent:
+            from flask import current_app
+
+            from ..themes import accent_problems, discover_themes
+
+            problems = accent_problems(accent, discover_themes(current_app).get(space.theme))
+            form.accent_color.errors = list(problems)
+            valid = not problems
+        if valid:
             before = {name: getattr(space, name) for name in GENERAL_FIELDS}
             space.name = form.name.data.strip()
             space.description = form.description.data or ""
@@ -88,10 +100,16 @@ def settings():  # noqa: ANN201
                 for name in GENERAL_FIELDS
                 if before[name] != getattr(space, name) and name != "description"
             }
+            if "layout" in changes:
+                from ..services.composition import change_home_layout
+
+                change_home_layout(space, space.layout, _actor())
             if before["description"] != space.description:
                 changes["description"] = ["…", "…"]
             audit.record("space.settings_changed", actor=_actor(), space=space, details=changes)
             db.session.commit()
+            if "visibility" in changes:
+                current_platform().hook.parvis_space_access_changed(space=space)
             flash(gettext("Settings saved."), "success")
             return redirect(url_for("spaces.settings", space_slug=space.slug))
     return _render("spaces/settings/general.html", status, form=form)
@@ -137,6 +155,8 @@ def settings_modules():  # noqa: ANN201
             return refuse(gettext("Unknown action."), 400)
         db.session.commit()
         flash(message, "success")
+        if request.form.get("back") == "builder":
+            return redirect(url_for("builder.modules", space_slug=space.slug))
         return redirect(url_for("spaces.settings_modules", space_slug=space.slug))
     db.session.commit()  # rows created for modules installed after the space
     return _render("spaces/settings/modules.html", states=states)

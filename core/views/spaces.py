@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_required
 from sqlalchemy import and_, or_
@@ -138,7 +138,11 @@ def directory():  # noqa: ANN201
 @bp.route("/spaces/request", methods=["GET", "POST"])
 @login_required
 def request_space():  # noqa: ANN201
+    from ..services.space_templates import available_templates
+
     form = SpaceRequestForm()
+    templates = available_templates(current_user)
+    form.template.choices = [*form.template.choices, *[(t.key, str(t.label)) for t in templates]]
     status = 200
     if request.method == "POST":
         status = 422
@@ -156,6 +160,7 @@ def request_space():  # noqa: ANN201
                         audience=form.audience.data or "",
                         visibility=form.visibility.data,
                         join_policy=form.join_policy.data,
+                        template=form.template.data or None,
                     )
                 except SpaceError as exc:
                     db.session.rollback()
@@ -169,7 +174,9 @@ def request_space():  # noqa: ANN201
                         return redirect(url_for("spaces.home", space_slug=req.space.slug))
                     flash(gettext("Your request was sent to the community managers."), "success")
                     return redirect(url_for("spaces.my_requests"))
-    return render_template("spaces/request.html", form=form), status
+    return render_template(
+        "spaces/request.html", form=form, templates={t.key: t for t in templates}
+    ), status
 
 
 @bp.get("/spaces/requests")
@@ -202,7 +209,10 @@ def _pending_join_request(space: Space) -> JoinRequest | None:
 
 @bp.get("/s/<space_slug>/")
 def home():  # noqa: ANN201
-    from ..layouts import default_composition, get_layout, render_composition
+    """The space home: its published composition (or the default one), or the "about"
+    page for an outsider of a private space."""
+    from ..layouts import get_layout, render_composition
+    from ..services.composition import home_composition
 
     space = g.space
     role = space_role(current_user, space)
@@ -215,11 +225,29 @@ def home():  # noqa: ANN201
             pending=pending,
             join_form=JoinForm(),
         )
-    layout = get_layout(space.layout)
-    body = render_composition(space, layout, default_composition(space, layout), current_user)
+    comp = home_composition(space)
+    layout = get_layout(comp.layout)
+    body = render_composition(space, layout, comp.placements, current_user)
     return render_template(
         "spaces/home.html", space=space, body=body, role=role, pending=pending, join_form=JoinForm()
     )
+
+
+@bp.get("/s/<space_slug>/p/<page_slug>")
+def page(page_slug: str):  # noqa: ANN201
+    """A composed page of the space (added in the builder, listed in the navigation)."""
+    from ..layouts import get_layout, render_composition
+    from ..services.composition import published_composition
+
+    space = g.space
+    if not can(current_user, "space.read", space) or page_slug == "home":
+        abort(404)
+    found = published_composition(space, page_slug[:64])
+    if found is None:
+        abort(404)
+    page_row, comp = found
+    body = render_composition(space, get_layout(comp.layout), comp.placements, current_user)
+    return render_template("spaces/page.html", space=space, page=page_row, body=body)
 
 
 @bp.post("/s/<space_slug>/join")

@@ -15,6 +15,22 @@ from .models import FaqCategory, FaqEntry, FaqVote
 MODULE_ID = "faq"
 
 
+def document(entry: FaqEntry, space: Space, category: str | None) -> dict[str, Any]:
+    """The search document of a published entry (shape in docs/hooks.md)."""
+    return {
+        "type": workflow.CONTENT_TYPE,
+        "object_id": entry.id,
+        "space_id": space.id,
+        "title": entry.question,
+        "body": plain_text(entry.answer),
+        "tags": [category] if category else [],
+        "author_id": entry.author_id,
+        "created_at": entry.published_at or entry.created_at,
+        "updated_at": entry.updated_at,
+        "url": workflow.entry_url(entry, space=space),
+    }
+
+
 def search_documents(space: Space) -> Iterator[dict[str, Any]]:
     """One document per published entry; other statuses are never indexed."""
     names = dict(
@@ -29,21 +45,17 @@ def search_documents(space: Space) -> Iterator[dict[str, Any]]:
         .execution_options(yield_per=200)
     )
     for entry in db.session.scalars(stmt):
-        category = names.get(entry.category_id)
-        yield {
-            "space_id": space.id,
-            "module": MODULE_ID,
-            "type": "entry",
-            "id": entry.id,
-            "title": entry.question,
-            "body": plain_text(entry.answer),
-            "tags": [category] if category else [],
-            "author_id": entry.author_id,
-            "created_at": entry.published_at or entry.created_at,
-            "updated_at": entry.updated_at,
-            "url": workflow.entry_url(entry, space=space),
-            "visibility": {"space_id": space.id, "public_in_space": True},
-        }
+        yield document(entry, space, names.get(entry.category_id))
+
+
+def search_document(object_id: int) -> dict[str, Any] | None:
+    """The document of one entry, or None unless it is published."""
+    entry = db.session.get(FaqEntry, object_id)
+    if entry is None or entry.status != "published":
+        return None
+    space = db.session.get(Space, entry.space_id)
+    category = db.session.get(FaqCategory, entry.category_id) if entry.category_id else None
+    return document(entry, space, category.name if category else None) if space else None
 
 
 def _iso(value: Any) -> str | None:

@@ -52,6 +52,7 @@ ENTRY_TYPE = ContentType(
     can_attach=lambda entry, user: (
         can(user, "faq.manage", entry) or entry.author_id == getattr(user, "id", None)
     ),
+    search_document=lifecycle.search_document,
 )
 
 SPEC = ModuleSpec(

@@ -27,11 +27,25 @@ def _limit(ctx: WidgetContext, default: int, most: int) -> int:
     return max(1, min(value, most))
 
 
+def load_top(contexts: list[WidgetContext]) -> None:
+    """Batch loader: one query per space on the page, whatever the placements."""
+    groups: dict[int, list[WidgetContext]] = {}
+    for ctx in contexts:
+        groups.setdefault(ctx.space.id, []).append(ctx)
+    for group in groups.values():
+        most = max(_limit(ctx, 5, 20) for ctx in group)
+        entries = queries.published_entries(group[0].space, order="helpful", limit=most)
+        for ctx in group:
+            ctx.data = entries[: _limit(ctx, 5, 20)]
+
+
 def render_top(ctx: WidgetContext) -> Markup:
     """The most helpful published questions."""
     if not _enabled(ctx):
         return Markup("")
-    entries = queries.published_entries(ctx.space, order="helpful", limit=_limit(ctx, 5, 20))
+    if ctx.data is None:
+        load_top([ctx])
+    entries = ctx.data
     return render_fragment("faq/widgets/top.html", space=ctx.space, entries=entries)
 
 
@@ -71,6 +85,7 @@ WIDGETS = (
         icon="faq",
         form=TopWidgetForm,
         defaults={"limit": 5},
+        load=load_top,
     ),
     WidgetSpec(
         "faq.category",

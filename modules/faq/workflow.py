@@ -20,6 +20,7 @@ from parvis.services import activity, mentions, notifications
 from parvis.services.content_errors import ContentError
 from parvis.services.markdown import plain_text
 from parvis.services.permissions import min_role
+from parvis.services.search import index_later, reindex_space_later, remove_later
 
 from .models import (
     ANSWER_MAX,
@@ -249,6 +250,7 @@ def save_answer(
             )
     entry.updated_at = utcnow()
     db.session.flush()
+    index_later(CONTENT_TYPE, entry.id)
     if publish and entry.status != "published":
         publish_entry(space, entry, actor)
     elif was == "published":
@@ -274,6 +276,7 @@ def publish_entry(space: Space, entry: FaqEntry, actor: Any) -> FaqEntry:
     entry.published_at = utcnow()
     entry.updated_at = utcnow()
     db.session.flush()
+    index_later(CONTENT_TYPE, entry.id)
     _tell_author(
         space,
         entry,
@@ -309,6 +312,7 @@ def unpublish_entry(space: Space, entry: FaqEntry, actor: Any) -> FaqEntry:
     if entry.status == "published":
         entry.status = "answered"
         entry.updated_at = utcnow()
+        index_later(CONTENT_TYPE, entry.id)
     return entry
 
 
@@ -345,6 +349,7 @@ def decline(space: Space, entry: FaqEntry, actor: Any, *, reason: Any) -> FaqEnt
 def delete_entry(entry: FaqEntry) -> None:
     """Delete an entry and its votes."""
     db.session.execute(db.delete(FaqVote).filter_by(entry_id=entry.id))
+    remove_later(CONTENT_TYPE, entry.id)
     db.session.delete(entry)
 
 
@@ -402,6 +407,7 @@ def create_category(space: Space, *, name: Any) -> FaqCategory:
 
 def rename_category(category: FaqCategory, *, name: Any) -> FaqCategory:
     category.name = clean_category_name(name)
+    reindex_space_later(category.space_id)  # the category is a tag of its entries
     return category
 
 
@@ -435,6 +441,7 @@ def delete_category(space: Space, category: FaqCategory, *, move_to: Any = None)
         db.session.execute(
             db.update(FaqEntry).filter_by(category_id=category.id).values(category_id=target.id)
         )
+        reindex_space_later(space.id)
     db.session.delete(category)
     return count
 

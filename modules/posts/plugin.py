@@ -46,6 +46,7 @@ POST_TYPE = ContentType(
     # files are attached to a post by those who may edit it.
     can_comment=lambda post, user: post.is_live and service.settings(post.space)["allow_comments"],
     can_attach=lambda post, user: service.may_edit(user, post),
+    search_document=search.search_document,
 )
 
 SPEC = ModuleSpec(

@@ -24,24 +24,36 @@ def _live_posts(space: Space) -> Iterator[Post]:
     yield from db.session.scalars(stmt)
 
 
+def document(post: Post, space: Space) -> dict[str, Any]:
+    """The search document of a live post (shape in docs/hooks.md)."""
+    return {
+        "type": service.CONTENT_TYPE,
+        "object_id": post.id,
+        "space_id": space.id,
+        "title": post.title,
+        "body": plain_text(post.body),
+        "tags": [t.name for t in post.tags],
+        "author_id": post.author_id,
+        "created_at": post.published_at or post.created_at,
+        "updated_at": post.updated_at,
+        "url": service.post_url(post, space.slug),
+    }
+
+
 def search_documents(space: Space) -> Iterator[dict[str, Any]]:
     """One document per live post: drafts, pending, scheduled and hidden posts are left out."""
     for post in _live_posts(space):
-        yield {
-            "space_id": space.id,
-            "module": service.MODULE_ID,
-            "type": service.CONTENT_TYPE,
-            "object_id": post.id,
-            "id": post.id,
-            "title": post.title,
-            "body": plain_text(post.body),
-            "tags": [t.name for t in post.tags],
-            "author_id": post.author_id,
-            "created_at": post.published_at or post.created_at,
-            "updated_at": post.updated_at,
-            "url": service.post_url(post, space.slug),
-            "visibility": {"space_id": space.id, "public_in_space": True},
-        }
+        yield document(post, space)
+
+
+def search_document(object_id: int) -> dict[str, Any] | None:
+    """The document of one post, or None when it is not live (draft, hidden, deleted...)."""
+    post = db.session.scalar(
+        db.select(Post)
+        .filter(Post.id == object_id, service.live_clause())
+        .options(db.selectinload(Post.tags), db.joinedload(Post.space))
+    )
+    return document(post, post.space) if post is not None else None
 
 
 def _iso(value: Any) -> str | None:

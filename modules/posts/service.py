@@ -21,6 +21,7 @@ from parvis.extensions import db
 from parvis.models import SPACE_ROLES, Membership, Space, role_rank, utcnow
 from parvis.services import activity, audit, notifications, permissions, spaces
 from parvis.services.markdown import mentioned_usernames
+from parvis.services.search import index_later, remove_later
 
 from .models import Post, Tag
 from .tags import resolve_tags
@@ -324,6 +325,7 @@ def after_change(
     post: Post, actor: Any, previous_body: str | None, previous_status: str | None
 ) -> None:
     """Release a post that just became live; otherwise notify new mentions or moderators."""
+    index_later(CONTENT_TYPE, post.id)
     if post.status == "pending":
         if previous_status != "pending":
             _notify_moderators(post, actor)
@@ -345,6 +347,7 @@ def release(post: Post) -> None:
     """First publication: activity, mentions and (for announcements) every member notified."""
     author = post.author
     post.released_at = utcnow()
+    index_later(CONTENT_TYPE, post.id)
     url = post_url(post)
     activity.record(
         "posts.published",
@@ -457,6 +460,7 @@ def approve(post: Post, moderator: Any) -> None:
     if post.published_at is None or post.published_at < utcnow():
         post.published_at = utcnow()
     audit.record("posts.approved", actor=moderator, space=post.space, target=post)
+    index_later(CONTENT_TYPE, post.id)
     _tell_author(post, moderator, "posts.approved")
     db.session.flush()
     if post.is_live and post.released_at is None:
@@ -466,12 +470,14 @@ def approve(post: Post, moderator: Any) -> None:
 def reject(post: Post, moderator: Any) -> None:
     """Send a pending post back to its author as a draft."""
     post.status = "draft"
+    index_later(CONTENT_TYPE, post.id)
     audit.record("posts.rejected", actor=moderator, space=post.space, target=post)
     _tell_author(post, moderator, "posts.rejected")
 
 
 def set_hidden(post: Post, hidden: bool, moderator: Any) -> None:
     post.hidden = hidden
+    index_later(CONTENT_TYPE, post.id)
     audit.record(
         "posts.hidden" if hidden else "posts.unhidden",
         actor=moderator,
@@ -504,6 +510,7 @@ def delete_post(post: Post, actor: Any) -> None:
     for attachment in attachments.attachments_for(CONTENT_TYPE, [post.id])[post.id]:
         attachments.delete_attachment(attachment, actor)
     purge_content([post.id])
+    remove_later(CONTENT_TYPE, post.id)
     db.session.delete(post)
 
 

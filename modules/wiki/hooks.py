@@ -11,6 +11,21 @@ from .models import WikiPage, WikiRevision
 from .services import CONTENT_TYPE, page_url
 
 
+def document(page: WikiPage, space: Any) -> dict[str, Any]:
+    """The search document of a live page (shape in docs/hooks.md)."""
+    return {
+        "type": CONTENT_TYPE,
+        "object_id": page.id,
+        "space_id": space.id,
+        "title": page.title,
+        "body": plain_text(page.body),
+        "url": page_url(page, space),
+        "author_id": page.updated_by_id,
+        "created_at": page.created_at,
+        "updated_at": page.updated_at,
+    }
+
+
 def search_documents(space: Any) -> list[dict[str, Any]]:
     """One document per live page, with its current text (two queries)."""
     pages = db.session.scalars(
@@ -19,18 +34,15 @@ def search_documents(space: Any) -> list[dict[str, Any]]:
         .order_by(WikiPage.id)
         .options(db.joinedload(WikiPage.current_revision))
     )
-    return [
-        {
-            "type": CONTENT_TYPE,
-            "object_id": page.id,
-            "title": page.title,
-            "body": plain_text(page.body),
-            "url": page_url(page, space),
-            "author_id": page.updated_by_id,
-            "updated_at": page.updated_at,
-        }
-        for page in pages
-    ]
+    return [document(page, space) for page in pages]
+
+
+def search_document(object_id: int) -> dict[str, Any] | None:
+    """The document of one page, or None when it is trashed or gone."""
+    page = db.session.get(WikiPage, object_id)
+    if page is None or page.deleted_at is not None:
+        return None
+    return document(page, page.space)
 
 
 def _iso(value: Any) -> str | None:

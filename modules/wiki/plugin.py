@@ -31,6 +31,12 @@ def resolve_page(object_id: int, user: Any) -> WikiPage | None:
     return page
 
 
+def _search_document(object_id: int) -> dict[str, Any] | None:
+    from .hooks import search_document
+
+    return search_document(object_id)
+
+
 SPEC = ModuleSpec(
     id="wiki",
     name=_l("Wiki"),
@@ -63,6 +69,7 @@ SPEC = ModuleSpec(
             # Comments follow the space's wiki setting; editors may attach files.
             can_comment=lambda page, user: bool(wiki_settings(page.space).get("comments", True)),
             can_attach=lambda page, user: can(user, "wiki.edit", page.space),
+            search_document=_search_document,
         ),
     ),
     order=40,

@@ -16,6 +16,7 @@ from parvis.extensions import db
 from parvis.models import utcnow
 from parvis.services import activity, audit
 from parvis.services.markdown import mentioned_usernames
+from parvis.services.search import index_later
 from parvis.services.spaces import slugify
 
 from .links import link_keys, title_key
@@ -373,6 +374,7 @@ def create_page(
         title=title, url=page_url(page, space),
     )
     _notify_new_mentions("", body, page=page, space=space, actor=actor)
+    index_later(CONTENT_TYPE, page.id)
     return page
 
 
@@ -450,6 +452,7 @@ def save_page(
         title=title, url=page_url(page, space),
     )
     _notify_new_mentions(old_body, body, page=page, space=space, actor=actor)
+    index_later(CONTENT_TYPE, page.id)
     return revision
 
 
@@ -490,6 +493,7 @@ def move_page(page: WikiPage, space: Any, actor: Any, *, parent_id: int | None, 
             raise WikiError(gettext("Another page already uses this address."), "slug")
         _set_slug(page, space, wanted)
         _adopt_links(page, space)
+    index_later(CONTENT_TYPE, page.id)  # its address may have changed
     audit.record("wiki.page_moved", actor=actor, space=space, target=page,
                  details={"parent_id": new_parent_id, "slug": page.slug})
 
@@ -558,6 +562,7 @@ def delete_page(page: WikiPage, space: Any, actor: Any) -> int:
         moved += 1
     page.deleted_at = utcnow()
     page.deleted_by_id = actor.id
+    index_later(CONTENT_TYPE, page.id)  # a trashed page is no longer findable
     audit.record("wiki.page_deleted", actor=actor, space=space, target=page, details={"title": page.title})
     return moved
 
@@ -573,6 +578,7 @@ def restore_page(page: WikiPage, space: Any, actor: Any) -> None:
     page.position = _next_position(space, page.parent_id)
     page.deleted_at = None
     page.deleted_by_id = None
+    index_later(CONTENT_TYPE, page.id)
     audit.record("wiki.page_restored", actor=actor, space=space, target=page, details={"title": page.title})
 
 

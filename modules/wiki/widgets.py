@@ -44,14 +44,34 @@ def render_page_widget(ctx: WidgetContext) -> Markup:
     return render_fragment("wiki/widget_page.html", space=ctx.space, page=page, rendered=rendered)
 
 
+def load_recent_widget(contexts: list[WidgetContext]) -> None:
+    """Batch loader: one query per space on the page, whatever the placements."""
+    groups: dict[int, list[WidgetContext]] = {}
+    for ctx in contexts:
+        groups.setdefault(ctx.space.id, []).append(ctx)
+    for group in groups.values():
+        most = max(_int(ctx.settings.get("limit"), 5, 1, 50) for ctx in group)
+        pages = services.recent_pages(group[0].space, most)
+        for ctx in group:
+            ctx.data = pages[: _int(ctx.settings.get("limit"), 5, 1, 50)]
+
+
 def render_recent_widget(ctx: WidgetContext) -> Markup:
     """The pages changed most recently."""
     if not _readable(ctx):
         return Markup("")
-    limit = _int(ctx.settings.get("limit"), 5, 1, 50)
-    return render_fragment(
-        "wiki/widget_recent.html", space=ctx.space, pages=services.recent_pages(ctx.space, limit)
-    )
+    if ctx.data is None:
+        load_recent_widget([ctx])
+    return render_fragment("wiki/widget_recent.html", space=ctx.space, pages=ctx.data)
+
+
+def load_tree_widget(contexts: list[WidgetContext]) -> None:
+    """Batch loader: the outline of each space on the page, once."""
+    outlines: dict[int, object] = {}
+    for ctx in contexts:
+        if ctx.space.id not in outlines:
+            outlines[ctx.space.id] = load_outline(ctx.space)
+        ctx.data = outlines[ctx.space.id]
 
 
 def render_tree_widget(ctx: WidgetContext) -> Markup:
@@ -59,9 +79,9 @@ def render_tree_widget(ctx: WidgetContext) -> Markup:
     if not _readable(ctx):
         return Markup("")
     depth = _int(ctx.settings.get("depth"), 2, 1, 10)
-    return render_fragment(
-        "wiki/widget_tree.html", space=ctx.space, outline=load_outline(ctx.space), depth=depth
-    )
+    if ctx.data is None:
+        load_tree_widget([ctx])
+    return render_fragment("wiki/widget_tree.html", space=ctx.space, outline=ctx.data, depth=depth)
 
 
 # The first widget is the one a space's default home page shows: recent changes
@@ -70,7 +90,7 @@ WIDGETS = (
     WidgetSpec(
         "wiki.recent", _l("Recently changed wiki pages"), render_recent_widget,
         description=_l("The wiki pages edited most recently."),
-        icon="clock", form=RecentWidgetForm, defaults={"limit": 5},
+        icon="clock", form=RecentWidgetForm, defaults={"limit": 5}, load=load_recent_widget,
     ),
     WidgetSpec(
         "wiki.page", _l("Wiki page"), render_page_widget,
@@ -80,7 +100,7 @@ WIDGETS = (
     WidgetSpec(
         "wiki.tree", _l("Wiki page tree"), render_tree_widget,
         description=_l("The pages of the wiki as a tree."),
-        icon="tree", form=TreeWidgetForm, defaults={"depth": 2},
+        icon="tree", form=TreeWidgetForm, defaults={"depth": 2}, load=load_tree_widget,
     ),
 )
 

@@ -121,12 +121,21 @@ def _item_url(item: ExerciseItem) -> str:
     return url_for("exercise.item", space_slug=space.slug, item_id=item.id)
 
 
+def _search_document(object_id: int) -> dict[str, Any] | None:
+    item = db.session.get(ExerciseItem, object_id)
+    return None if item is None else {
+        "type": "exercise.item", "object_id": item.id, "title": item.title, "body": "",
+        "url": _item_url(item), "author_id": item.author_id, "updated_at": item.created_at,
+    }
+
+
 ITEM_TYPE = ContentType(
     id="exercise.item",
     label=_l("Exercise item"),
     resolve=_resolve,
     url=_item_url,
     title=lambda item: item.title,
+    search_document=_search_document,
 )
 
 
@@ -317,6 +326,11 @@ def parvis_member_removed(space: Any, user: Any) -> None:
 
 
 @hookimpl
+def parvis_space_access_changed(space: Any) -> None:
+    _record("parvis_space_access_changed", space=space)
+
+
+@hookimpl
 def parvis_export_space(space: Any, module_id: str) -> dict[str, Any] | None:
     _record("parvis_export_space", space=space, module_id=module_id)
     if module_id != MODULE_ID:
@@ -374,3 +388,9 @@ def parvis_demo_seed(space: Any, module_id: str, users: list[Any]) -> None:
         return
     for n, user in enumerate(users[:3], 1):
         db.session.add(ExerciseItem(space_id=space.id, author_id=user.id, title=f"Demo {n}"))
+
+
+@hookimpl
+def parvis_storage_keys() -> list[str]:
+    _record("parvis_storage_keys")
+    return []

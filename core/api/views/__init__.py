@@ -2,4 +2,4 @@
 
 from __future__ import annotations
 
-from . import account, members, modules, space_requests, spaces  # noqa: F401
+from . import account, composition, members, modules, search, space_requests, spaces  # noqa: F401

@@ -1,0 +1,326 @@
+"""Broadcast latency of discussions messages to N real websocket clients.
+
+Starts one or two Parvis server processes (``socketio.run``, threading mode; two
+processes share Redis as Socket.IO message queue), connects N python-socketio clients
+(spread over a few client processes, alternating between the servers) to one channel,
+then one more client posts messages. Each message carries the wall-clock time it was
+sent; every receiving client records how long it took to arrive. The server stores
+each message (SQLite) before broadcasting it, so the figure includes that write.
+
+    python benchmarks/realtime_broadcast.py --clients 100 500 1000 --servers 1 2
+    python benchmarks/realtime_broadcast.py --churn 600   # memory under connect/disconnect churn
+
+Numbers go to benchmarks/README.md by hand, with the command and the machine's load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import multiprocessing as mp
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+REDIS_URL = os.environ.get("PARVIS_BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
+USERS = 25  # the N connections are spread over this many people
+PER_CLIENT_PROCESS = 125
+
+SERVER = textwrap.dedent(
+    """
+    import sys
+    from parvis import create_app
+
+    database, instance, port, redis_url, channel = sys.argv[1:6]
+    config = {
+        "SQLALCHEMY_DATABASE_URI": database, "SECRET_KEY": "bench-secret",
+        "SOCKETIO_CHANNEL": channel, "RATELIMIT_ENABLED": False,
+        "REALTIME_RATE_LIMIT_ENABLED": False, "MAIL_BACKEND": "memory",
+    }
+    if redis_url != "-":
+        config["REDIS_URL"] = redis_url
+    app = create_app(config, instance_path=instance)
+    app.extensions["socketio"].run(
+        app, host="127.0.0.1", port=int(port), allow_unsafe_werkzeug=True,
+        use_reloader=False, log_output=False,
+    )
+    """
+)
+
+
+# -- set-up --------------------------------------------------------------------------
+
+
+def prepare(workdir: Path, sessions: int) -> tuple[str, int, list[str]]:
+    """A SQLite database with a space, a channel and ``sessions`` signed-in sessions."""
+    from parvis import create_app
+    from parvis.extensions import db
+    from parvis.models import Membership, UserSession
+    from parvis.services.spaces import create_space
+    from parvis.services.users import create_user
+
+    database = f"sqlite:///{workdir / 'bench.db'}"
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": database, "SECRET_KEY": "bench-secret",
+         "PASSWORD_HASH_FAST": True, "MAIL_BACKEND": "memory"},
+        instance_path=str(workdir / "instance"),
+    )
+    with app.app_context():
+        db.create_all()
+        owner = create_user("owner@bench.test", "Owner", "bench password 1", platform_role="user")
+        space = create_space(name="Bench", slug="bench", owner=owner, visibility="private")
+        people = [owner]
+        for n in range(USERS):
+            user = create_user(f"user{n}@bench.test", f"User {n}", "bench password 1")
+            db.session.add(Membership(space_id=space.id, user_id=user.id, role="member"))
+            people.append(user)
+        db.session.commit()
+        from parvis_modules.discussions.models import Channel
+
+        channel = db.session.scalar(db.select(Channel).filter_by(space_id=space.id))
+        serializer = app.session_interface.get_signing_serializer(app)
+        cookies = []
+        for n in range(sessions):
+            row = UserSession(id=UserSession.new_id(), user=people[n % len(people)], user_agent="bench")
+            db.session.add(row)
+            cookies.append(row.id)
+        db.session.commit()
+        signed = [serializer.dumps({"_user_id": sid, "_fresh": True}) for sid in cookies]
+        channel_id = channel.id
+        db.engine.dispose()
+    return database, channel_id, signed
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_servers(count: int, database: str, workdir: Path, channel: str) -> tuple[list, list[str]]:
+    script = workdir / "serve.py"
+    script.write_text(SERVER)
+    procs, urls = [], []
+    for n in range(count):
+        port = free_port()
+        instance = workdir / f"instance-{n}-{port}"
+        instance.mkdir()
+        redis_url = REDIS_URL if count > 1 else "-"
+        procs.append(
+            subprocess.Popen(
+                [sys.executable, str(script), database, str(instance), str(port), redis_url, channel],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )
+        )
+        urls.append(f"http://127.0.0.1:{port}")
+    for url in urls:
+        port = int(url.rsplit(":", 1)[1])
+        for _ in range(300):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+    return procs, urls
+
+
+def rss_kb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+# -- clients -------------------------------------------------------------------------
+
+
+def client_worker(jobs: list[tuple[str, str]], channel_id: int, ready, go, results) -> None:  # noqa: ANN001
+    """Connect every (url, cookie), join the channel, record message latencies."""
+    import socketio
+
+    latencies: list[float] = []
+    lock = threading.Lock()
+    clients = []
+
+    def on_message(data):  # noqa: ANN001, ANN202
+        now = time.time()
+        try:
+            sent = float(data["body"].split()[-1])
+        except (KeyError, ValueError, IndexError):
+            return
+        with lock:
+            latencies.append(now - sent)
+
+    failures = 0
+    for url, cookie in jobs:
+        client = socketio.Client(reconnection=False)
+        client.on("discussions:message", on_message)
+        try:
+            client.connect(url, headers={"Cookie": f"session={cookie}"}, transports=["websocket"], wait_timeout=20)
+            answer = client.call("discussions:join", {"channel_id": channel_id}, timeout=30)
+            if not answer.get("ok"):
+                failures += 1
+        except Exception:  # noqa: BLE001
+            failures += 1
+            continue
+        clients.append(client)
+    ready.put(failures)
+    go.wait()
+    time.sleep(0.1)
+    results.put(list(latencies))
+    for client in clients:
+        try:
+            client.disconnect()
+        except Exception:  # noqa: BLE001, S110
+            pass
+
+
+def run_broadcast(n_clients: int, n_servers: int, messages: int, workdir: Path) -> dict:
+    database, channel_id, cookies = prepare(workdir, n_clients + 1)
+    channel = f"bench-{os.getpid()}-{n_clients}-{n_servers}-{int(time.time())}"
+    procs, urls = start_servers(n_servers, database, workdir, channel)
+    try:
+        jobs = [(urls[n % len(urls)], cookies[n + 1]) for n in range(n_clients)]
+        n_workers = max(1, math.ceil(n_clients / PER_CLIENT_PROCESS))
+        ctx = mp.get_context("spawn")
+        ready, results, go = ctx.Queue(), ctx.Queue(), ctx.Event()
+        workers = [
+            ctx.Process(target=client_worker, args=(jobs[w::n_workers], channel_id, ready, go, results))
+            for w in range(n_workers)
+        ]
+        started = time.monotonic()
+        for w in workers:
+            w.start()
+        failures = sum(ready.get(timeout=600) for _ in workers)
+        connect_seconds = time.monotonic() - started
+        import socketio
+
+        sender = socketio.Client(reconnection=False)
+        sender.connect(urls[0], headers={"Cookie": f"session={cookies[0]}"}, transports=["websocket"])
+        sender.call("discussions:join", {"channel_id": channel_id}, timeout=30)
+        rss_before = [rss_kb(p.pid) for p in procs]
+        for m in range(messages):
+            sender.call(
+                "discussions:send", {"channel_id": channel_id, "body": f"bench {m} {time.time():.6f}"},
+                timeout=60,
+            )
+            time.sleep(0.25)
+        time.sleep(3)
+        go.set()
+        latencies = []
+        for _ in workers:
+            latencies.extend(results.get(timeout=120))
+        rss_after = [rss_kb(p.pid) for p in procs]
+        sender.disconnect()
+        for w in workers:
+            w.join(60)
+    finally:
+        for p in procs:
+            p.terminate()
+            p.wait(10)
+    latencies.sort()
+    expected = (n_clients - failures) * messages
+
+    def pct(q: float) -> float:
+        return latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000 if latencies else float("nan")
+
+    return {
+        "clients": n_clients, "servers": n_servers, "failed": failures,
+        "delivered": len(latencies), "expected": expected,
+        "p50_ms": pct(0.50), "p99_ms": pct(0.99), "max_ms": latencies[-1] * 1000 if latencies else float("nan"),
+        "connect_s": connect_seconds,
+        "rss_mb": [round(kb / 1024) for kb in rss_after], "rss_before_mb": [round(kb / 1024) for kb in rss_before],
+    }
+
+
+def churn_worker(url: str, cookies: list[str], channel_id: int, until: float) -> None:
+    import socketio
+
+    while time.time() < until:
+        for cookie in cookies:
+            client = socketio.Client(reconnection=False)
+            try:
+                client.connect(url, headers={"Cookie": f"session={cookie}"}, transports=["websocket"], wait_timeout=20)
+                client.call("discussions:join", {"channel_id": channel_id}, timeout=30)
+                client.disconnect()
+            except Exception:  # noqa: BLE001, S110
+                pass
+            if time.time() >= until:
+                return
+
+
+def run_churn(seconds: int, workdir: Path, parallel: int = 4) -> dict:
+    """One server; ``parallel`` processes connect, join and disconnect in a loop."""
+    database, channel_id, cookies = prepare(workdir, 40)
+    procs, urls = start_servers(1, database, workdir, f"churn-{os.getpid()}")
+    ctx = mp.get_context("spawn")
+    samples: list[tuple[float, int]] = []
+    try:
+        warm_until = time.time() + 30
+        warm = [ctx.Process(target=churn_worker, args=(urls[0], cookies[w::parallel], channel_id, warm_until)) for w in range(parallel)]
+        for w in warm:
+            w.start()
+        for w in warm:
+            w.join()
+        start = time.time()
+        until = start + seconds
+        workers = [ctx.Process(target=churn_worker, args=(urls[0], cookies[w::parallel], channel_id, until)) for w in range(parallel)]
+        for w in workers:
+            w.start()
+        while time.time() < until:
+            samples.append((time.time() - start, rss_kb(procs[0].pid)))
+            time.sleep(10)
+        for w in workers:
+            w.join(60)
+        samples.append((time.time() - start, rss_kb(procs[0].pid)))
+    finally:
+        for p in procs:
+            p.terminate()
+            p.wait(10)
+    first, last = samples[0][1], samples[-1][1]
+    return {
+        "seconds": seconds, "start_mb": first / 1024, "end_mb": last / 1024,
+        "max_mb": max(s for _t, s in samples) / 1024, "growth_pct": (last - first) * 100 / first,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, nargs="+", default=[100, 500, 1000])
+    parser.add_argument("--servers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--messages", type=int, default=20)
+    parser.add_argument("--churn", type=int, default=0, help="seconds of connect/disconnect churn")
+    args = parser.parse_args()
+    print(f"load average: {os.getloadavg()[0]:.1f}, cores: {os.cpu_count()}")
+    if args.churn:
+        with tempfile.TemporaryDirectory() as tmp:
+            r = run_churn(args.churn, Path(tmp))
+        print(
+            f"churn {r['seconds']} s: worker RSS {r['start_mb']:.0f} MB -> {r['end_mb']:.0f} MB "
+            f"(max {r['max_mb']:.0f} MB, {r['growth_pct']:+.1f} %)"
+        )
+        return
+    print("| clients | servers | delivered | p50 | p99 | max | connect | server RSS |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    for servers in args.servers:
+        for clients in args.clients:
+            with tempfile.TemporaryDirectory() as tmp:
+                r = run_broadcast(clients, servers, args.messages, Path(tmp))
+            print(
+                f"| {r['clients']} | {r['servers']} | {r['delivered']}/{r['expected']}"
+                f"{' (' + str(r['failed']) + ' failed to connect)' if r['failed'] else ''} "
+                f"| {r['p50_ms']:.1f} ms | {r['p99_ms']:.1f} ms | {r['max_ms']:.1f} ms "
+                f"| {r['connect_s']:.1f} s | {', '.join(f'{m} MB' for m in r['rss_mb'])} |",
+                flush=True,
+            )
+    print(f"load average after: {os.getloadavg()[0]:.1f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,293 @@
+"""Search benchmark: indexing throughput, index size, query latency and memory per backend.
+
+Usage::
+
+    python benchmarks/search_bench.py --backend whoosh --items 200000
+    python benchmarks/search_bench.py --backend postgres --items 1000000
+    python benchmarks/search_bench.py --backend fts5 --items 200000
+    python benchmarks/search_bench.py --report      # writes the table into README.md
+
+Each run appends one JSON line to ``benchmarks/search_results.jsonl``. The corpus and
+the workload come from ``search_corpus.py`` (2,000 spaces; a user in 20 spaces, 10 % of
+spaces public). Latency is measured on the backend's own ``search`` call (what a results
+page costs, facets excluded) for 200 one-word, 200 multi-word and 200 phrase queries
+after 20 warm-up queries. PostgreSQL runs in its own schema ``search_bench`` of
+``PARVIS_BENCH_DATABASE_URL`` (default: the local ``parvis_search`` database).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+HERE = Path(__file__).parent
+sys.path.insert(0, str(HERE))
+
+from search_corpus import Item, Workload, generate, workload  # noqa: E402
+
+RESULTS = HERE / "search_results.jsonl"
+README = HERE / "README.md"
+DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/parvis_search"
+
+
+def documents(items: int) -> Iterator:
+    from parvis.search.documents import SearchDocument
+
+    for it in generate(items):
+        yield SearchDocument(
+            type=it.type, object_id=it.object_id, space_id=it.space_id, module=it.module,
+            title=it.title, body=it.body, url=f"/s/{it.space_id}/{it.module}/{it.object_id}",
+            author_id=it.author_id, updated_at=it.updated_at,
+        )
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(pct / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def time_queries(run: Callable[[str], int], queries: list[str]) -> dict[str, float]:
+    for text in queries[:20]:
+        run(text)
+    times, hits = [], []
+    for text in queries:
+        start = time.perf_counter()
+        hits.append(run(text))
+        times.append((time.perf_counter() - start) * 1000)
+    return {
+        "p50_ms": round(statistics.median(times), 2),
+        "p99_ms": round(percentile(times, 99), 2),
+        "mean_hits": round(statistics.mean(hits), 1),
+    }
+
+
+def dir_size(path: Path) -> int:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+
+
+# -- backends ---------------------------------------------------------------------------
+
+
+def bench_whoosh(items: int, load: Workload) -> dict:
+    from parvis.search.backend import SearchQuery
+    from parvis.search.whoosh_backend import WhooshBackend
+
+    folder = Path(tempfile.mkdtemp(prefix="parvis-bench-whoosh-"))
+    try:
+        backend = WhooshBackend(folder)
+        backend.setup()
+        start = time.perf_counter()
+        count = backend.rebuild(documents(items))
+        elapsed = time.perf_counter() - start
+        size = dir_size(folder)
+
+        def run(text: str) -> int:
+            query = SearchQuery(text, load.scopes, facets=False, spelling=False)
+            return len(backend.search(query).hits)
+
+        return {"count": count, "index_s": elapsed, "size": size, "queries": queries(run, load)}
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def bench_postgres(items: int, load: Workload) -> dict:
+    from sqlalchemy import create_engine, text
+
+    from parvis.search.backend import SearchQuery
+    from parvis.search.models import SearchEntry
+    from parvis.search.postgres_backend import PostgresBackend
+
+    url = os.environ.get("PARVIS_BENCH_DATABASE_URL", DEFAULT_PG)
+    admin = create_engine(url)
+    with admin.begin() as conn:
+        conn.exec_driver_sql("DROP SCHEMA IF EXISTS search_bench CASCADE")
+        conn.exec_driver_sql("CREATE SCHEMA search_bench")
+    admin.dispose()
+    engine = create_engine(url, connect_args={"options": "-csearch_path=search_bench,public"})
+    try:
+        SearchEntry.__table__.create(engine)
+        backend = PostgresBackend(lambda: engine)
+        backend.setup()
+        start = time.perf_counter()
+        count = backend.rebuild(documents(items))
+        elapsed = time.perf_counter() - start
+        with engine.begin() as conn:
+            size = conn.execute(text("SELECT pg_total_relation_size('search_bench.search_entries')")).scalar()
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM ANALYZE search_bench.search_entries")
+
+        def run(text_: str) -> int:
+            query = SearchQuery(text_, load.scopes, facets=False, spelling=False)
+            return len(backend.search(query).hits)
+
+        return {"count": count, "index_s": elapsed, "size": int(size), "config": backend.config,
+                "queries": queries(run, load)}
+    finally:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DROP SCHEMA IF EXISTS search_bench CASCADE")
+        engine.dispose()
+
+
+def bench_fts5(items: int, load: Workload) -> dict:
+    folder = Path(tempfile.mkdtemp(prefix="parvis-bench-fts5-"))
+    path = folder / "fts.db"
+    try:
+        conn = sqlite3.connect(path)
+        conn.execute(
+            "CREATE VIRTUAL TABLE fts USING fts5(title, body, scope UNINDEXED, date UNINDEXED, "
+            "tokenize='unicode61 remove_diacritics 2')"
+        )
+        start = time.perf_counter()
+        batch, count = [], 0
+        for it in generate(items):
+            batch.append((it.title, it.body, f"{it.space_id}:{it.module}", it.updated_at.isoformat()))
+            if len(batch) >= 1000:
+                conn.executemany("INSERT INTO fts VALUES (?, ?, ?, ?)", batch)
+                conn.commit()
+                count += len(batch)
+                batch = []
+        conn.executemany("INSERT INTO fts VALUES (?, ?, ?, ?)", batch)
+        conn.execute("INSERT INTO fts(fts) VALUES ('optimize')")
+        conn.commit()
+        count += len(batch)
+        elapsed = time.perf_counter() - start
+        size = path.stat().st_size
+        scopes = sorted(load.scopes)
+        marks = ",".join("?" * len(scopes))
+        sql = (
+            "SELECT rowid, title, snippet(fts, 1, '[', ']', '…', 12) FROM fts "
+            f"WHERE fts MATCH ? AND scope IN ({marks}) ORDER BY bm25(fts, 3.0, 1.0) LIMIT 20"  # noqa: S608
+        )
+
+        def fts_query(text: str) -> str:
+            if text.startswith('"'):
+                return text
+            return " ".join('"' + w.replace('"', "") + '"' for w in text.split())
+
+        def run(text: str) -> int:
+            return len(conn.execute(sql, [fts_query(text), *scopes]).fetchall())
+
+        result = {"count": count, "index_s": elapsed, "size": size, "queries": queries(run, load)}
+        conn.close()
+        return result
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def queries(run: Callable[[str], int], load: Workload) -> dict[str, dict[str, float]]:
+    return {
+        "one_word": time_queries(run, load.one_word),
+        "multi_word": time_queries(run, load.multi_word),
+        "phrase": time_queries(run, load.phrase),
+    }
+
+
+BENCHES = {"whoosh": bench_whoosh, "postgres": bench_postgres, "fts5": bench_fts5}
+
+
+def main_run(backend: str, items: int) -> None:
+    load = workload()
+    result = BENCHES[backend](items, load)
+    result.update(
+        backend=backend, items=items,
+        items_per_s=round(result["count"] / result["index_s"], 1),
+        index_s=round(result["index_s"], 1),
+        peak_rss_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        date=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        load_average=round(os.getloadavg()[0], 1),
+        readable_spaces=len(load.space_ids),
+        scopes=len(load.scopes),
+        command=f"python benchmarks/search_bench.py --backend {backend} --items {items}",
+    )
+    with RESULTS.open("a") as fh:
+        fh.write(json.dumps(result) + "\n")
+    print(json.dumps(result, indent=2))
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1024 / 1024:.0f} MB"
+
+
+def report() -> None:
+    rows = [json.loads(line) for line in RESULTS.read_text().splitlines() if line.strip()]
+    latest: dict[tuple[str, int], dict] = {}
+    for row in rows:
+        latest[(row["backend"], row["items"])] = row
+    lines = [
+        "<!-- benchmarks/search_bench.py: begin -->",
+        "## Search backends",
+        "",
+        "`benchmarks/search_bench.py` indexes a generated corpus of French community content",
+        "(`benchmarks/search_corpus.py`: 2,000 spaces, six content types, bigram-chain French",
+        "prose with a long tail of place names) and queries it as a user who is a member of 20",
+        "spaces (plus the 10 % of spaces that are public: "
+        f"{next(iter(latest.values()))['readable_spaces'] if latest else '?'} readable spaces,",
+        f"{next(iter(latest.values()))['scopes'] if latest else '?'} access scopes in every query).",
+        "Latency is the backend's `search()` call for one page of 20 results (facets excluded),",
+        "200 queries of each kind after 20 warm-up queries. SQLite FTS5 (`unicode61",
+        "remove_diacritics 2`, no stemming, bm25 ranking, same scope filter) is the reference.",
+        "Memory is the peak resident size of the benchmark process (corpus generation included).",
+        "",
+        f"Machine: {os.cpu_count()} cores shared with other jobs, {platform.system()} {platform.machine()},",
+        f"Python {platform.python_version()}; PostgreSQL 15 on the same machine.",
+        "",
+        "| backend | items | indexing (items/s) | index size | one word p50 / p99 | several words p50 / p99 | phrase p50 / p99 | peak memory | load avg | date |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    order = {"postgres": 0, "whoosh": 1, "fts5": 2}
+    for (backend, items), row in sorted(latest.items(), key=lambda kv: (kv[0][1], order.get(kv[0][0], 9))):
+        q = row["queries"]
+        cells = [
+            backend + (f" ({row['config']})" if row.get("config") else ""),
+            f"{items:,}",
+            f"{row['items_per_s']:,.0f}",
+            _mb(row["size"]),
+            *(f"{q[k]['p50_ms']:.1f} / {q[k]['p99_ms']:.1f} ms" for k in ("one_word", "multi_word", "phrase")),
+            f"{row['peak_rss_mb']:.0f} MB",
+            f"{row['load_average']}",
+            row["date"],
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    lines += ["", "Commands:", ""]
+    lines += [f"- `{row['command']}`" for row in latest.values()]
+    lines += ["- `python benchmarks/search_bench.py --report` (this table)", "", "<!-- benchmarks/search_bench.py: end -->"]
+    section = "\n".join(lines)
+    text = README.read_text()
+    begin, end = "<!-- benchmarks/search_bench.py: begin -->", "<!-- benchmarks/search_bench.py: end -->"
+    if begin in text:
+        text = text[: text.index(begin)] + section + text[text.index(end) + len(end) :]
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    README.write_text(text)
+    print(section)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--backend", choices=sorted(BENCHES))
+    parser.add_argument("--items", type=int, default=200_000)
+    parser.add_argument("--report", action="store_true")
+    args = parser.parse_args()
+    if args.report:
+        report()
+    elif args.backend:
+        main_run(args.backend, args.items)
+    else:
+        parser.error("--backend or --report")
+
+
+if __name__ == "__main__":
+    main()

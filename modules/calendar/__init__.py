@@ -1,0 +1,1 @@
+"""The calendar module (see modules/calendar/README.md)."""

@@ -1,0 +1,1 @@
+"""The discussions module (see modules/discussions/README.md)."""

@@ -1,0 +1,1 @@
+"""The documents module (see modules/documents/README.md)."""
