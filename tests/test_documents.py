@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from documents_support import (
     bomb_png,
-    fetch,
     build_docs,
     doc_named,
+    fetch,
     objects,
     pdf,
     png,

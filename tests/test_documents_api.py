@@ -7,7 +7,15 @@ import io
 from pathlib import Path
 
 import pytest
-from documents_support import build_docs, doc_named, fetch, post_files, signed_in, upload, use_storage
+from documents_support import (
+    build_docs,
+    doc_named,
+    fetch,
+    post_files,
+    signed_in,
+    upload,
+    use_storage,
+)
 
 from parvis.extensions import db
 from parvis.models import ApiToken

@@ -9,7 +9,17 @@ from pathlib import Path
 
 import pytest
 from conftest import logout
-from documents_support import build_docs, doc_named, fetch, objects, post_files, signed_in, switch, upload, use_storage
+from documents_support import (
+    build_docs,
+    doc_named,
+    fetch,
+    objects,
+    post_files,
+    signed_in,
+    switch,
+    upload,
+    use_storage,
+)
 
 from parvis.extensions import db
 from parvis.models import SpaceModule, utcnow

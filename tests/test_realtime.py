@@ -165,7 +165,7 @@ def test_presence_is_announced_and_listed(app, hub, alice, bob):
     b = socket_for(app, bob)
     b.emit("test:join", {"space_id": space.id}, callback=True)
     presence = events(a, "parvis:presence")
-    assert presence == [{"space_id": space.id, "user_id": bob.id, "online": True}]
+    assert presence == [{"space_id": space.id, "user_id": bob.id, "online": True, "name": bob.name}]
     listed = b.emit("parvis:presence", {"space_id": space.id}, callback=True)
     assert {u["id"] for u in listed["users"]} == {alice.id, bob.id}
     b.disconnect()

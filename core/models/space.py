@@ -44,6 +44,9 @@ class Space(db.Model):
     banner_key: Mapped[str | None] = mapped_column(String(255))
     #: Composed pages shown in the navigation, ``[{"slug", "title"}]`` (kept by the builder).
     nav_pages: Mapped[list | None] = mapped_column(JSON)
+    #: Copy of the published home composition ``{"layout", "placements"}`` (the versions
+    #: table is the source of truth; this copy spares the home page a query).
+    published_home: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 

@@ -154,7 +154,7 @@ class Hub:
             join_room(name)
             self.registry.add(space.id, Entry(sid, user.id, name))
         if not was_online:
-            self._announce(space.id, user.id, True)
+            self._announce(space.id, user.id, True, name=user.name)
         return room
 
     def leave(self, space_id: int, key: str) -> None:
@@ -241,14 +241,13 @@ class Hub:
 
     # -- internals ----------------------------------------------------------------
 
-    def _announce(self, space_id: int, user_id: int, online: bool) -> None:
+    def _announce(self, space_id: int, user_id: int, online: bool, name: str | None = None) -> None:
         if not online and self.is_online(space_id, user_id):
             return
-        self.emit(
-            PRESENCE_EVENT,
-            {"space_id": space_id, "user_id": user_id, "online": online},
-            room=space_room(space_id),
-        )
+        data: dict[str, Any] = {"space_id": space_id, "user_id": user_id, "online": online}
+        if online:
+            data["name"] = name
+        self.emit(PRESENCE_EVENT, data, room=space_room(space_id))
 
     def _on_connect(self, auth: Any = None) -> bool:
         _fresh_request_state()

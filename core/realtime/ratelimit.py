@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -27,7 +28,7 @@ class TokenBuckets:
     #: Buckets untouched for this long are forgotten (memory stays bounded).
     IDLE_SECONDS = 600.0
 
-    def __init__(self, clock: callable = time.monotonic) -> None:  # type: ignore[valid-type]
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
         self._lock = threading.Lock()
         self._state: dict[tuple[int, str], tuple[float, float]] = {}

@@ -335,10 +335,14 @@ def published_composition(space: Space, slug: str = HOME_PAGE) -> tuple[SpacePag
 
 
 def home_composition(space: Space) -> Composition:
-    """What the space home shows: the published composition, else the default one."""
-    found = published_composition(space, HOME_PAGE)
-    if found is not None:
-        return found[1]
+    """What the space home shows: the published composition, else the default one.
+
+    Read from ``space.published_home``, the copy :func:`publish` keeps on the space row
+    (already loaded by the request): no query.
+    """
+    copy = space.published_home
+    if isinstance(copy, dict) and copy.get("layout"):
+        return Composition(layout=copy["layout"], placements=list(copy.get("placements") or []))
     layout = get_layout(space.layout)
     placements = default_composition(space, layout)
     for index, placement in enumerate(placements):
@@ -466,6 +470,7 @@ def publish(
     db.session.add(version)
     if page.is_home:
         space.layout = comp.layout
+        space.published_home = comp.as_dict()
     _bump(page)
     audit.record("space.page_published", actor=actor, space=space,
                  details={"page": page.slug, "version": version.number})

@@ -11,8 +11,7 @@ from typing import Any, BinaryIO
 
 from .base import KEY_RE, Storage, StorageError, StoredObject, new_key
 
-
-#: Multipart chunks and parallel parts: bounds the memory of one upload (about 16 MB).
+#: Multipart chunks and parallel parts: bounds the memory of one upload (a few chunks).
 CHUNK_BYTES = 8 * 1024 * 1024
 CONCURRENCY = 2
 
@@ -24,9 +23,12 @@ def client_is_boto(client: Any) -> bool:
 def _transfer_config() -> Any:
     from boto3.s3.transfer import TransferConfig
 
-    return TransferConfig(
+    config = TransferConfig(
         multipart_threshold=CHUNK_BYTES, multipart_chunksize=CHUNK_BYTES, max_concurrency=CONCURRENCY
     )
+    # Parts read ahead from a non-seekable stream wait in memory (10 by default): keep few.
+    config.max_in_memory_upload_chunks = CONCURRENCY
+    return config
 
 
 class S3Storage(Storage):

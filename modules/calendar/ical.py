@@ -13,7 +13,7 @@ descriptions rendered through the sanitising markdown service).
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -92,52 +92,90 @@ def _vevent(event: CalendarEvent, space: Space, url: str, stamp: datetime) -> Ev
     return vevent
 
 
-def add_events(
-    cal: Calendar,
-    events: Iterable[CalendarEvent],
-    overrides: dict[int, dict[str, CalendarOverride]],
-    spaces: dict[int, Space],
-    urls: dict[int, str],
-) -> None:
-    """Append each event (with its exceptions) to ``cal``."""
-    stamp = datetime.now(UTC).replace(microsecond=0)
-    for event in events:
-        space = spaces[event.space_id]
-        master = _vevent(event, space, urls[event.id], stamp)
-        for key, row in sorted(overrides.get(event.id, {}).items()):
-            original = recurrence.parse_key(key)
-            if original is None or not event.rrule:
-                continue
-            if row.cancelled:
-                master.add("exdate", _when(original, event))
-                continue
-            child = _vevent(event, space, urls[event.id], stamp)
-            child.pop("rrule", None)
-            child.add("recurrence-id", _when(original, event))
-            for name in ("dtstart", "dtend"):
-                child.pop(name, None)
-            child.add("dtstart", _when(row.start_at, event))
-            child.add("dtend", _when(max(row.end_at, row.start_at), event))
-            if row.title:
-                child.pop("summary", None)
-                child.add("summary", row.title)
-            if row.location is not None:
-                child.pop("location", None)
-                if row.location:
-                    child.add("location", row.location)
-            cal.add_component(child)
-        cal.add_component(master)
+def _blocks(
+    event: CalendarEvent, overrides: dict[str, CalendarOverride], space: Space, url: str, stamp: datetime
+) -> list[Event]:
+    """The VEVENT of an event, then one per moved or changed occurrence."""
+    master = _vevent(event, space, url, stamp)
+    children = []
+    for key, row in sorted(overrides.items()):
+        original = recurrence.parse_key(key)
+        if original is None or not event.rrule:
+            continue
+        if row.cancelled:
+            master.add("exdate", _when(original, event))
+            continue
+        child = _vevent(event, space, url, stamp)
+        child.pop("rrule", None)
+        child.add("recurrence-id", _when(original, event))
+        for name in ("dtstart", "dtend"):
+            child.pop(name, None)
+        child.add("dtstart", _when(row.start_at, event))
+        child.add("dtend", _when(max(row.end_at, row.start_at), event))
+        if row.title:
+            child.pop("summary", None)
+            child.add("summary", row.title)
+        if row.location is not None:
+            child.pop("location", None)
+            if row.location:
+                child.add("location", row.location)
+        children.append(child)
+    return [*children, master]
+
+
+#: Serialized VEVENTs by (event id, sequence, last change, space name, url): feeds are
+#: polled again and again by calendar apps, and icalendar's serializer is the costly
+#: part. Any change of an event (or of one of its occurrences) raises its sequence.
+_CACHE: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
+_CACHE_SIZE = 20_000
+_TZ_CACHE: dict[tuple[str, ...], bytes] = {}
+
+
+def _event_bytes(
+    event: CalendarEvent, overrides: dict[str, CalendarOverride], space: Space, url: str, stamp: datetime
+) -> bytes:
+    key = (event.id, event.sequence, event.updated_at, event.cancelled, space.name, url, len(overrides))
+    cached = _CACHE.get(key)
+    if cached is not None:
+        _CACHE.move_to_end(key)
+        return cached
+    body = b"".join(block.to_ical() for block in _blocks(event, overrides, space, url, stamp))
+    _CACHE[key] = body
+    if len(_CACHE) > _CACHE_SIZE:
+        _CACHE.popitem(last=False)
+    return body
+
+
+def _timezones(names: set[str]) -> bytes:
+    """The VTIMEZONE components for ``names`` (computed once per set of zones)."""
+    key = tuple(sorted(names))
+    if key not in _TZ_CACHE:
+        cal = Calendar()
+        for name in key:
+            probe = Event()
+            probe.add("dtstart", datetime(2025, 1, 1, tzinfo=ZoneInfo(name)))
+            cal.add_component(probe)
+        with contextlib.suppress(Exception):  # clients know IANA names anyway
+            cal.add_missing_timezones()
+        _TZ_CACHE[key] = b"".join(tz.to_ical() for tz in cal.walk("VTIMEZONE"))
+        if len(_TZ_CACHE) > 256:
+            _TZ_CACHE.clear()
+    return _TZ_CACHE[key]
 
 
 def render(name: str, events: list[CalendarEvent], spaces: dict[int, Space], urls: dict[int, str]) -> bytes:
     """A complete VCALENDAR (with the VTIMEZONEs it needs) of ``events``."""
     from .queries import overrides_for
 
-    cal = _calendar(name)
-    add_events(cal, events, overrides_for(e.id for e in events), spaces, urls)
-    with contextlib.suppress(Exception):  # clients know IANA names anyway
-        cal.add_missing_timezones()
-    return cal.to_ical()
+    overrides = overrides_for(e.id for e in events)
+    head = _calendar(name).to_ical()
+    head = head[: head.rindex(b"END:VCALENDAR")]
+    stamp = datetime.now(UTC).replace(microsecond=0)
+    zones = {e.timezone for e in events if not e.all_day and e.timezone != "UTC"}
+    body = b"".join(
+        _event_bytes(e, overrides.get(e.id, {}), spaces[e.space_id], urls[e.id], stamp) for e in events
+    )
+    return head + _timezones(zones) + body + b"END:VCALENDAR\r\n"
 
 
 # -- import ---------------------------------------------------------------------------

@@ -117,13 +117,12 @@ def calendar_cli() -> None:
 def send_reminders() -> None:
     """Send the due event reminders (run it from cron every minute or five)."""
     total = 0
-    while True:
-        sent = deliver_due()
-        total += sent
+    for _ in range(1000):  # batches of BATCH; each one moves every reminder it reads on
+        total += deliver_due()
         pending = db.session.scalar(
             db.select(db.func.count()).select_from(CalendarReminder)
             .where(CalendarReminder.due_at.is_not(None), CalendarReminder.due_at <= queries.now())
         )
-        if not pending or sent == 0:
+        if not pending:
             break
     click.echo(f"{total} reminder(s) sent.")

@@ -20,6 +20,9 @@ from parvis.storage import StorageError, get_storage
 from . import services
 from .models import DocFolder, Document, DocumentVersion
 
+#: Archives up to this size are sent from memory; larger ones stream from the disk.
+SMALL_ARCHIVE = 4 * 1024 * 1024
+
 
 def _iso(value: Any) -> str | None:
     return value.isoformat() if value else None
@@ -93,8 +96,14 @@ def export_response(space: Space) -> Response:
         archive.writestr("manifest.json", json.dumps(data, ensure_ascii=False, indent=2))
     size = out.tell()
     out.seek(0)
-    response = send_file(out, mimetype="application/zip", as_attachment=True,
-                         download_name=f"{space.slug}-documents.zip", max_age=0)
-    response.content_length = size
+    if size <= SMALL_ARCHIVE:
+        data = out.read()
+        out.close()
+        response = Response(data, mimetype="application/zip")
+        response.headers["Content-Disposition"] = f'attachment; filename="{space.slug}-documents.zip"'
+    else:
+        response = send_file(out, mimetype="application/zip", as_attachment=True,
+                             download_name=f"{space.slug}-documents.zip", max_age=0)
+        response.content_length = size
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response

@@ -13,7 +13,7 @@ from parvis.templating import render_fragment
 
 from . import service
 from .forms import LatestPostsWidgetForm
-from .models import Post
+from .models import Post, Tag
 
 
 def _int_setting(value: object, default: int, low: int, high: int) -> int:
@@ -35,9 +35,20 @@ def load_latest(contexts: list[WidgetContext]) -> None:
         groups.setdefault((ctx.space.id, _latest_params(ctx)[1]), []).append(ctx)
     for (_space_id, tag), group in groups.items():
         most = max(_latest_params(ctx)[0] for ctx in group)
-        posts = service.latest(group[0].space, most, tag=tag)
+        posts = _latest(group[0].space, most, tag)
         for ctx in group:
             ctx.data = posts[: _latest_params(ctx)[0]]
+
+
+def _latest(space: object, limit: int, tag: str | None) -> list[Post]:
+    """The newest live posts (one query: the widget shows titles and dates only, so no
+    author, cover or tags are loaded)."""
+    stmt = db.select(Post).filter(Post.space_id == space.id, service.live_clause())
+    if tag:
+        stmt = stmt.filter(Post.tags.any(Tag.slug == tag))
+    return list(db.session.scalars(
+        stmt.order_by(Post.published_at.desc(), Post.id.desc()).limit(limit)
+    ))
 
 
 def _pinned(space: object) -> Post | None:

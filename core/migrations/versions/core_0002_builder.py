@@ -73,6 +73,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_space_templates_owner_id"), ["owner_id"], unique=False)
     with op.batch_alter_table("spaces", schema=None) as batch_op:
         batch_op.add_column(sa.Column("nav_pages", sa.JSON(), nullable=True))
+        batch_op.add_column(sa.Column("published_home", sa.JSON(), nullable=True))
     with op.batch_alter_table("space_requests", schema=None) as batch_op:
         batch_op.add_column(sa.Column("template", sa.String(length=64), nullable=True))
 
@@ -81,6 +82,7 @@ def downgrade() -> None:
     with op.batch_alter_table("space_requests", schema=None) as batch_op:
         batch_op.drop_column("template")
     with op.batch_alter_table("spaces", schema=None) as batch_op:
+        batch_op.drop_column("published_home")
         batch_op.drop_column("nav_pages")
     with op.batch_alter_table("space_templates", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_space_templates_owner_id"))

@@ -206,7 +206,11 @@
       if (!answer || !answer.ok) { return; }
       var list = box.querySelector(".dm-presence__list");
       list.textContent = "";
-      answer.users.forEach(function (u) { list.appendChild(el("li", {}, u.name)); });
+      answer.users.forEach(function (u) {
+        var item = el("li", {}, u.name);
+        item.dataset.user = u.id;
+        list.appendChild(item);
+      });
       box.hidden = false;
     });
   }
@@ -284,11 +288,24 @@
     if (name) { name.textContent = c.name; }
     if (topic) { topic.textContent = c.topic; }
   });
+  var me = root ? Number(root.dataset.me) : null;
   socket.on("discussions:activity", function (a) {
     var here = state && a.channel_id === state.channel;
-    if (!here && a.author_id !== (state ? state.me : null)) { bump(a.channel_id); }
+    if (!here && a.author_id !== me) { bump(a.channel_id); }
   });
-  socket.on("parvis:presence", function () { refreshPresence(); });
+  socket.on("parvis:presence", function (p) {
+    var box = document.querySelector(".dm-presence");
+    if (!box || !state || p.space_id !== state.space) { return; }
+    var list = box.querySelector(".dm-presence__list");
+    var item = list.querySelector("[data-user='" + p.user_id + "']");
+    if (p.online && !item) {
+      item = el("li", {}, p.name);
+      item.dataset.user = p.user_id;
+      list.appendChild(item);
+    } else if (!p.online && item) {
+      item.remove();
+    }
+  });
   socket.on("parvis:access_revoked", function () {
     say(S.revoked);
     document.querySelectorAll(".dm-post button, .dm-minichat__form button").forEach(function (b) { b.disabled = true; });
