@@ -196,8 +196,11 @@ Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; machine: {os.cpu_count()} cores, {
 
 {widgets} widget blocks are rendered (the image widget shows its "no image yet" note).
 The whole request is timed: session lookup, space guard, permissions, the published
-composition (one query), each widget type's batch loader (`WidgetSpec.load`) and the
-templates. Widgets of the same type share one query, whatever their number.
+composition (a copy kept on the space row: no query), each widget type's batch loader
+(`WidgetSpec.load`) and the templates. Widgets of the same type share one query,
+whatever their number. Timings taken while other jobs kept the 2 cores busy (see the
+load average) are inflated; the ratio to a constant string compares a full dynamic page
+with a no-op route and is not met: see docs/builder.md.
 <!-- benchmarks/builder_render.py: end -->"""
     text = readme.read_text(encoding="utf-8")
     pattern = re.compile(r"<!-- benchmarks/builder_render.py: begin -->.*?<!-- benchmarks/builder_render.py: end -->",

@@ -121,7 +121,7 @@ def start_servers(count: int, database: str, workdir: Path, channel: str) -> tup
         urls.append(f"http://127.0.0.1:{port}")
     for url in urls:
         port = int(url.rsplit(":", 1)[1])
-        for _ in range(300):
+        for _ in range(1800):  # up to 3 minutes on a loaded machine
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
                 break

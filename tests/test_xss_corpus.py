@@ -224,4 +224,4 @@ def test_payloads_through_forms_and_api_render_inert(app: Flask, module_id: str,
     assert forms + operations > 0 or not module_rules(app, module_id), (
         f"{module_id}: no form and no API operation with a text field was found"
     )
-    assert not problems, f"{len(problems)} injections:\n" + "\n".join(problems[:60])
+    assert not problems, f"{len(problems)} problems (injections, server errors):\n" + "\n".join(problems[:60])
