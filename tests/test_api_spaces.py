@@ -214,6 +214,11 @@ SPACE_ENDPOINTS = [
     ("GET", "/modules"),
     ("PATCH", "/modules/posts"),
     ("GET", "/exercise/items"),
+    ("GET", "/composition"),
+    ("PUT", "/composition"),
+    ("GET", "/pages/home/composition"),
+    ("PUT", "/pages/home/composition"),
+    ("GET", "/space-file"),
 ]
 
 

@@ -48,7 +48,7 @@ def test_documents_journey(browser, live_url, alice, width):  # noqa: ANN001
         {"name": "budget.csv", "mimeType": "text/csv", "buffer": b"poste;montant\nlocaux;1200\n"},
         {"name": "page.html", "mimeType": "text/html", "buffer": b"<script>alert(1)</script>"},
     ])
-    page.get_by_role("button", name="Déposer", exact=True).click()
+    page.get_by_role("button", name="Téléverser", exact=True).click()
     page.wait_for_load_state()
     assert "5 fichiers déposés" in page.content()
     for name in ("photo.png", "rapport.pdf", "plan.txt", "budget.csv", "page.html"):

@@ -7,7 +7,17 @@ import io
 from typing import Any
 
 import pytest
-from documents_support import build_docs, doc_named, fetch, objects, pdf, png, signed_in, switch, upload
+from documents_support import (
+    build_docs,
+    doc_named,
+    fetch,
+    objects,
+    pdf,
+    png,
+    signed_in,
+    switch,
+    upload,
+)
 from test_storage_backends import BUCKET, s3_endpoint, s3_env  # noqa: F401 - fixtures
 
 from parvis.extensions import db

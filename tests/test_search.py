@@ -17,8 +17,8 @@ from flask.testing import FlaskClient
 
 from parvis.extensions import db
 from parvis.models import Membership, Space, User
-from parvis.search.service import EXTENSION_KEY, SearchService
 from parvis.search.postgres_backend import PostgresBackend
+from parvis.search.service import EXTENSION_KEY, SearchService
 from parvis.search.whoosh_backend import WhooshBackend
 from parvis.services.spaces import remove_member, set_module_enabled
 from parvis.testing.queries import count_queries

@@ -37,6 +37,7 @@ def _document(message: Message, space: Space, channel: Channel) -> dict[str, Any
     return {
         "type": service.CONTENT_TYPE,
         "object_id": message.id,
+        "space_id": space.id,
         "title": f"#{channel.name} · {author}".strip(" ·"),
         "body": plain_text(message.body),
         "url": links.message_url(space, message),

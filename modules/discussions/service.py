@@ -125,8 +125,11 @@ def _clean_topic(raw: str | None) -> str:
 
 
 def _name_taken(space: Space, name: str, exclude: int | None = None) -> bool:
+    # The database's lower() and Python's differ outside ASCII (SQLite folds only
+    # ASCII; "İ".lower() is two code points): compare the exact name as well.
     stmt = db.select(Channel.id).filter(
-        Channel.space_id == space.id, db.func.lower(Channel.name) == name.lower()
+        Channel.space_id == space.id,
+        db.or_(Channel.name == name, db.func.lower(Channel.name) == name.lower()),
     )
     if exclude:
         stmt = stmt.filter(Channel.id != exclude)

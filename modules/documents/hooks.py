@@ -20,6 +20,7 @@ def _document(doc: Document, version: DocumentVersion | None, space: Space) -> d
     return {
         "type": CONTENT_TYPE,
         "object_id": doc.id,
+        "space_id": space.id,
         "title": doc.name,
         "body": body,
         "url": url_for("documents.show", space_slug=space.slug, doc_id=doc.id),
