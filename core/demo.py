@@ -259,7 +259,20 @@ def _create_everything(app: Flask, echo: Echo) -> list[dict[str, str]]:
         join_policy="request",
     )
     db.session.commit()
+    _build_search_index()
     return credentials
+
+
+def _build_search_index() -> None:
+    """Index the demo content now, so the first search finds it (the index is a cache)."""
+    from flask import current_app
+
+    from .search.service import current_service
+
+    service = current_service()
+    if service is not None:
+        with current_app.test_request_context("/"):  # modules build their URLs with url_for
+            service.reindex()
 
 
 def _print_credentials(credentials: list[dict[str, str]], echo: Echo) -> None:
@@ -277,6 +290,9 @@ def serve(app: Flask, *, host: str, port: int, echo: Echo = print) -> None:
     echo(_("Serving the demo on http://%(host)s:%(port)s/ (Ctrl+C to stop)", host=host, port=port))
     socketio = app.extensions.get("socketio")
     if socketio is not None:
+        # ``parvis`` is a Flask CLI group, which sets FLASK_RUN_FROM_CLI; Flask's
+        # ``app.run`` (called by ``socketio.run``) then returns at once without serving.
+        os.environ.pop("FLASK_RUN_FROM_CLI", None)
         socketio.run(app, host=host, port=port, use_reloader=False, allow_unsafe_werkzeug=True)
     else:
         run_simple(host, port, app, threaded=True, use_reloader=False)

@@ -2,9 +2,8 @@
 
 A space owner creates a space from a template, switches a module on, drags its widget
 into the sidebar, configures it, changes the accent colour, publishes, and a member
-sees exactly that on a phone-sized screen. The test module's "Exercise counter" stands
-in for the calendar's "upcoming events" (the calendar module is written in parallel:
-once it lands, the same journey runs with ``calendar`` / ``calendar.upcoming``).
+sees exactly that on a phone-sized screen: the "Community of practice" template leaves the
+calendar off, the owner switches it on and places its "Upcoming events" widget.
 """
 
 from __future__ import annotations
@@ -20,7 +19,7 @@ from parvis.models import Space
 
 pytestmark = pytest.mark.browser
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
-MODULE, WIDGET, WIDGET_LABEL = "exercise", "exercise.counter", "Exercise counter"
+MODULE, WIDGET, WIDGET_LABEL = "calendar", "calendar.upcoming", "Upcoming events"
 
 
 def axe_violations(page) -> list[dict]:  # noqa: ANN001
@@ -74,17 +73,23 @@ def test_owner_builds_and_member_sees_it_on_a_phone(browser, live_url, alice, bo
 
     # 2. Switch the module on in the builder's Modules tab.
     page.goto(live_url + "/s/mediatheques/builder/modules")
-    page.get_by_role("button", name="Switch on Exercise").click()
+    page.get_by_role("button", name="Switch on Calendar").click()
     page.wait_for_load_state()
-    assert page.get_by_text("Exercise is switched on.").is_visible()
+    assert page.get_by_text("Calendar is switched on.").is_visible()
 
     # 3. Drag its widget from the palette into the sidebar (drag and drop, SortableJS).
     page.goto(live_url + "/s/mediatheques/builder/page/home")
     assert page.locator(".builder--js").count() == 1
-    source = page.locator(f'.builder-palette [data-widget="{WIDGET}"] .builder-item__label')
-    target = page.locator('.builder-region__list[data-region="sidebar"]')
-    with page.expect_navigation():
-        drag(page, source, target)
+    item = page.locator(f'.builder-palette [data-widget="{WIDGET}"]')
+    if owner_width >= 600:
+        source = item.locator(".builder-item__label")
+        target = page.locator('.builder-region__list[data-region="sidebar"]')
+        with page.expect_navigation():
+            drag(page, source, target)
+    else:  # on a phone the owner uses the palette's buttons (the accessible alternative)
+        item.locator("select").select_option("sidebar")
+        with page.expect_navigation():
+            item.get_by_role("button", name=f"Add {WIDGET_LABEL}").click()
     sidebar = page.locator(f'.builder-region__list[data-region="sidebar"] [data-widget="{WIDGET}"]')
     assert sidebar.count() == 1, page.content()
 
@@ -119,7 +124,7 @@ def test_owner_builds_and_member_sees_it_on_a_phone(browser, live_url, alice, bo
     member = phone.new_page()
     sign_in(member, live_url, bob.email)
     member.goto(live_url + "/s/mediatheques/")
-    widget = member.locator('[data-region="sidebar"] .widget--exercise')
+    widget = member.locator('[data-region="sidebar"] .widget--calendar-upcoming')
     assert widget.is_visible() and "Prochains rendez-vous" in widget.inner_text()
     accent = member.evaluate("getComputedStyle(document.documentElement).getPropertyValue('--accent').trim()")
     assert accent == "#6a1b9a"

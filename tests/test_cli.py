@@ -190,6 +190,13 @@ def test_demo_creates_a_platform_and_is_idempotent(demo_app: Flask) -> None:
     ).all()
     assert calls[0][2] == sorted(members)
 
+    # The demo content is in the search index at once (the first search finds it).
+    from parvis.search.service import current_service
+
+    service = current_service()
+    if service is not None:
+        assert service.backend.count() > len(spaces)
+
     # A second run finds it and duplicates nothing, and shows the same accounts.
     again = invoke(demo_app, "demo", "--no-serve")
     assert again.exit_code == 0, again.output

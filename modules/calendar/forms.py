@@ -172,6 +172,9 @@ class ImportForm(FlaskForm):
 
 
 class UpcomingWidgetForm(Form):
+    heading = StringField(
+        _l("Heading (empty: “Upcoming events”)"), validators=[Optional(), Length(max=120)]
+    )
     limit = IntegerField(_l("How many events"), default=5, validators=[NumberRange(min=1, max=20)])
     category = StringField(_l("Only this category (empty: all)"), validators=[Optional(), Length(max=CATEGORY_MAX)])
 

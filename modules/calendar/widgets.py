@@ -58,7 +58,10 @@ def render_upcoming(ctx: WidgetContext) -> Markup:
         return Markup("")
     if ctx.data is None:
         load_upcoming([ctx])
-    return render_fragment("calendar/widgets/upcoming.html", space=ctx.space, occurrences=ctx.data or [])
+    return render_fragment(
+        "calendar/widgets/upcoming.html", space=ctx.space, occurrences=ctx.data or [],
+        heading=str(ctx.settings.get("heading") or "").strip(),
+    )
 
 
 def load_month(contexts: list[WidgetContext]) -> None:
@@ -92,7 +95,7 @@ WIDGETS = (
     WidgetSpec(
         "calendar.upcoming", _l("Upcoming events"), render_upcoming,
         description=_l("The next events of the space's calendar."), icon="calendar",
-        form=UpcomingWidgetForm, defaults={"limit": 5, "category": ""}, load=load_upcoming,
+        form=UpcomingWidgetForm, defaults={"heading": "", "limit": 5, "category": ""}, load=load_upcoming,
     ),
     WidgetSpec(
         "calendar.month", _l("Mini calendar"), render_month,
