@@ -72,6 +72,14 @@ _CREATED_APPS: list[Flask] = []
 
 
 @pytest.fixture(autouse=True)
+def _no_flask_cli_flag() -> Iterator[None]:
+    """Tests that invoke the ``parvis`` CLI in-process leave FLASK_RUN_FROM_CLI set, which
+    makes ``app.run`` in a server subprocess return at once: clear it after each test."""
+    yield
+    os.environ.pop("FLASK_RUN_FROM_CLI", None)
+
+
+@pytest.fixture(autouse=True)
 def _close_extra_engines() -> Iterator[None]:
     yield
     while _CREATED_APPS:

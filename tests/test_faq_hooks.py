@@ -45,10 +45,10 @@ def test_search_documents_hold_published_entries_only(app, faq):  # noqa: ANN001
     entry(faq, "Answered?", "Draft", status="answered")
     entry(faq, "Declined?", "", status="declined")
     docs = [d for batch in current_platform().hook.parvis_search_documents(space=faq.space)
-            for d in (batch or []) if d["module"] == "faq"]
+            for d in (batch or []) if d["type"].startswith("faq.")]
     assert len(docs) == 1
     doc = docs[0]
-    assert doc["space_id"] == faq.space.id and doc["type"] == "entry" and doc["id"] == item.id
+    assert doc["space_id"] == faq.space.id and doc["type"] == "faq.entry" and doc["object_id"] == item.id
     assert doc["title"] == "How to log in?" and doc["body"] == "Use SSO."
     assert doc["tags"] == ["Access"] and doc["author_id"] == faq.moderator.id
     assert doc["url"] == f"/s/team/faq/entries/{item.id}"

@@ -273,7 +273,7 @@ class PostgresBackend(SearchBackend):
 
     def _count(self, conn: Connection, where: str, params: dict[str, Any], cfg: str) -> int:
         sql = f"""WITH q AS (SELECT websearch_to_tsquery('{cfg}', :text) AS query)
-                  SELECT count(*) FROM search_entries e, q WHERE {where}"""  # noqa: S608
+                  SELECT count(*) FROM search_entries e, q WHERE {where}"""  # noqa: S608 - only our text-search config name and clauses; values are bound
         return int(conn.execute(text(sql), params).scalar() or 0)
 
     def _facets(self, conn: Connection, where: str, params: dict[str, Any], cfg: str) -> dict[str, dict[str, int]]:
@@ -283,7 +283,7 @@ class PostgresBackend(SearchBackend):
                    GROUPING(e.type) AS gt, GROUPING(e.space_id) AS gs, count(*) AS n
             FROM search_entries e, q WHERE {where}
             GROUP BY GROUPING SETS ((e.type), (e.space_id), (e.author_id))
-        """  # noqa: S608
+        """  # noqa: S608 - only our text-search config name and clauses; values are bound
         facets: dict[str, dict[str, int]] = {"type": {}, "space": {}, "author": {}}
         for row in conn.execute(text(sql), params).mappings():
             if row["gt"] == 0:
@@ -305,7 +305,7 @@ class PostgresBackend(SearchBackend):
             FROM search_entries e
             WHERE e.tsv @@ to_tsquery('{self.config}', :tsq) AND {_scope_clause(scopes, params)}
             ORDER BY length(e.title), e.id LIMIT :limit
-        """  # noqa: S608
+        """  # noqa: S608 - only our text-search config name and clauses; values are bound
         params.update(tsq=" & ".join(terms), limit=limit)
         with self._engine().connect() as conn:
             rows = conn.execute(text(sql), params).mappings().all()
