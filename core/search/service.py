@@ -96,13 +96,18 @@ class SearchService:
 
     def all_documents(self) -> Iterator[SearchDocument]:
         """People, then every space and its content."""
+        # The caller's objects (a signed-in user, the demo's spaces) stay attached.
+        keep = set(db.session.identity_map.keys())
         yield from people_documents()
         ids = list(db.session.scalars(db.select(Space.id).order_by(Space.id)))
         for space_id in ids:
             space = db.session.get(Space, space_id)
             if space is not None:
                 yield from self.space_documents(space)
-            db.session.expunge_all()  # keep memory flat over thousands of spaces
+            # Keep memory flat over thousands of spaces: let go of what this space loaded.
+            for key, obj in list(db.session.identity_map.items()):
+                if key not in keep:
+                    db.session.expunge(obj)
 
     # -- writing ------------------------------------------------------------------
 
