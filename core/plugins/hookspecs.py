@@ -94,3 +94,15 @@ def parvis_demo_seed(space: Any, module_id: str, users: list[Any]) -> None:
 @hookspec
 def parvis_storage_keys() -> Any:
     """Return an iterable of every storage key the module's rows reference (``parvis storage check``)."""
+
+
+@hookspec
+def parvis_coedit_kinds() -> Any:
+    """Return :class:`~parvis.coedit.CoeditKind` objects: the texts the module lets members co-edit live."""
+
+
+@hookspec
+def parvis_seed_content(space: Any, module_id: str, users: list[Any], count: int, rng: Any) -> Any:
+    """Bulk-create ``count`` realistic items of ``module_id`` in ``space`` for load tests
+    (``parvis seed``); ``users`` are its members, ``rng`` a seeded ``random.Random``.
+    Return how many rows were created; do not commit per item (insert in bulk)."""

@@ -23,6 +23,7 @@ from . import lifecycle, models, queries, service  # noqa: F401  (models: tables
 from .api import api_bp
 from .global_views import feeds_bp
 from .reminders import calendar_cli
+from .seed import parvis_seed_content  # noqa: F401 - hook implementation
 from .views import bp
 from .widgets import WIDGETS
 

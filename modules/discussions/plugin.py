@@ -19,6 +19,7 @@ from parvis.realtime import get_hub
 
 from . import lifecycle, links, models, realtime, service  # noqa: F401  (models: tables)
 from .api import api_bp
+from .seed import parvis_seed_content  # noqa: F401 - hook implementation
 from .views import assets_bp, bp
 from .widgets import WIDGETS
 

@@ -19,6 +19,7 @@ from .blueprint import bp, raise_upload_ceiling
 from .forms import DocumentsSettingsForm
 from .models import Document
 from .policy import CONTENT_TYPE, DEFAULTS, MODULE_ID
+from .seed import parvis_seed_content  # noqa: F401 - hook implementation
 from .share_views import share_bp
 from .widgets import WIDGETS
 

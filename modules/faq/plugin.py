@@ -20,6 +20,7 @@ from parvis.services.permissions import can
 from . import lifecycle, models, queries, workflow
 from .api import api_bp
 from .forms import SettingsForm
+from .seed import parvis_seed_content  # noqa: F401 - hook implementation
 from .views import bp
 from .widgets import WIDGETS
 

@@ -20,6 +20,7 @@ from parvis.models import utcnow
 from . import models, search, service
 from .api import api_bp
 from .forms import SettingsForm
+from .seed import parvis_seed_content  # noqa: F401 - hook implementation
 from .views import bp
 from .widgets import WIDGETS
 

@@ -17,6 +17,7 @@ from .blueprint import bp
 from .forms import WikiSettingsForm
 from .helpers import settings as wiki_settings
 from .models import WikiPage
+from .seed import parvis_seed_content  # noqa: F401 - hook implementation
 from .services import CONTENT_TYPE, page_url
 from .widgets import WIDGETS
 
