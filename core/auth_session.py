@@ -77,22 +77,37 @@ def start_session(user: User, remember: bool = False) -> UserSession:
 
 
 def end_session(user: User) -> None:
-    """Delete the current server-side session and clear the cookie."""
-    if user.current_session_id:
-        db.session.execute(db.delete(UserSession).filter_by(id=user.current_session_id))
+    """Delete the current server-side session, clear the cookie and cut the session's
+    live (Socket.IO) connections at once."""
+    session_id = user.current_session_id
+    if session_id:
+        db.session.execute(db.delete(UserSession).filter_by(id=session_id))
         db.session.commit()
+        disconnect_sessions(user.id, only=session_id)
     logout_user()
     session.clear()
 
 
 def end_other_sessions(user: User, keep: str | None = None) -> int:
-    """Delete every session of ``user`` except ``keep``; return how many ended."""
+    """Delete every session of ``user`` except ``keep`` and cut their live connections;
+    return how many sessions ended."""
     stmt = db.delete(UserSession).filter(UserSession.user_id == user.id)
     if keep:
         stmt = stmt.filter(UserSession.id != keep)
     result = db.session.execute(stmt)
     db.session.commit()
+    disconnect_sessions(user.id, keep=keep)
     return result.rowcount or 0
+
+
+def disconnect_sessions(user_id: int, *, only: str | None = None, keep: str | None = None) -> None:
+    """Cut the Socket.IO connections of ended sessions (see ``Hub.end_sessions``); call
+    after the commit that ended them. Does nothing when real time is off."""
+    from .realtime import get_hub
+
+    hub = get_hub()
+    if hub is not None:
+        hub.end_sessions(user_id, only=only, keep=keep)
 
 
 def revoke_api_tokens(user: User) -> int:

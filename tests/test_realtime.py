@@ -9,7 +9,7 @@ from conftest import add_member, login, logout, make_space, make_user
 from marshmallow import Schema, fields
 
 from parvis.extensions import db
-from parvis.models import Membership, Space
+from parvis.models import Membership, Space, UserSession
 from parvis.realtime import Rate, RealtimeError, get_hub, space_room
 from parvis.realtime.ratelimit import TokenBuckets
 from parvis.realtime.registry import Entry, MemoryRegistry, RedisRegistry
@@ -87,7 +87,9 @@ def test_signed_in_connection_is_accepted(app, hub, alice):
 
 def test_an_ended_session_is_refused_at_its_next_event(app, hub, alice):
     sio = socket_for(app, alice)
-    logout(sio.flask)  # deletes the server-side session row
+    # The session row disappears without a logout (expired, deleted by an admin tool).
+    db.session.execute(db.delete(UserSession).filter_by(user_id=alice.id))
+    db.session.commit()
     answer = sio.emit("test:echo", {"text": "hi"}, callback=True)
     assert answer["ok"] is False and answer["error"]["code"] == "unauthorized"
     assert not sio.is_connected()
@@ -292,3 +294,22 @@ def test_unknown_users_never_join(app, hub):
     user = make_user("zoe@example.org")
     sio = socket_for(app, user)
     assert sio.emit("test:join", {"space_id": 999999}, callback=True)["ok"] is False
+
+
+def test_logout_cuts_the_sessions_connections_at_once(app, hub, alice):
+    """After logout the socket is closed by the server, before it sends anything."""
+    phone = socket_for(app, alice)
+    laptop = socket_for(app, alice)  # another session of the same user
+    assert phone.is_connected() and laptop.is_connected()
+    logout(phone.flask)
+    assert not phone.is_connected()
+    assert laptop.is_connected()  # other devices stay signed in
+    assert laptop.emit("test:echo", {"text": "still here"}, callback=True)["ok"] is True
+
+
+def test_ending_other_sessions_cuts_their_connections(app, hub, alice):
+    mine = socket_for(app, alice)
+    other = socket_for(app, alice)
+    assert mine.flask.post("/account/sessions/end", data={}).status_code == 302
+    assert mine.is_connected()
+    assert not other.is_connected()

@@ -239,6 +239,26 @@ class Hub:
                 lost.add(user.id)
         return self.revoke(space.id, lost) if lost else 0
 
+    def end_sessions(self, user_id: int, *, only: str | None = None, keep: str | None = None) -> int:
+        """Disconnect at once the connections of ``user_id`` opened with the server-side
+        session ``only`` (logout), or with any session but ``keep`` (password change,
+        "end my other sessions"), in every process; return how many were cut.
+
+        A connection authenticated by an API token has no session: only ``keep``-less
+        calls (every session ended) cut it.
+        """
+        cut = 0
+        for entry in self.registry.entries(_sessions_bucket(user_id)):
+            session_id = entry.room.removeprefix("session:")
+            if only is not None and session_id != only:
+                continue
+            if keep is not None and session_id == keep:
+                continue
+            self.socketio.server.disconnect(entry.sid, namespace="/")
+            self.registry.forget(entry.sid)
+            cut += 1
+        return cut
+
     # -- internals ----------------------------------------------------------------
 
     def _announce(self, space_id: int, user_id: int, online: bool, name: str | None = None) -> None:
@@ -254,12 +274,15 @@ class Hub:
         if not current_user.is_authenticated:
             raise ConnectionRefusedError("unauthorized")
         join_room(user_room(current_user.id))
+        session_id = getattr(current_user, "current_session_id", None) or ""
+        self.registry.add(_sessions_bucket(current_user.id), Entry(request.sid, current_user.id, f"session:{session_id}"))
         return True
 
     def _on_disconnect(self, *_args: Any) -> None:
         sid = request.sid
         for space_id, user_id in self.registry.forget(sid).items():
-            self._announce(space_id, user_id, False)
+            if space_id > 0:
+                self._announce(space_id, user_id, False)
 
     def _presence_list(self, payload: dict[str, Any]) -> dict[str, Any]:
         space_id = payload["space_id"]
@@ -336,6 +359,12 @@ class _PresenceSchema(Schema):
     from marshmallow import fields as _f
 
     space_id = _f.Integer(required=True, strict=True, validate=lambda v: 0 < v < 2**31)
+
+
+def _sessions_bucket(user_id: int) -> int:
+    """The registry key holding a user's connections and their sessions (negative: never
+    a space id, so presence and room clean-up ignore it)."""
+    return -int(user_id)
 
 
 def _fresh_request_state() -> None:

@@ -11,7 +11,13 @@ from flask_babel import gettext
 from flask_login import current_user, login_required
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from ..auth_session import end_other_sessions, end_session, revoke_api_tokens, start_session
+from ..auth_session import (
+    disconnect_sessions,
+    end_other_sessions,
+    end_session,
+    revoke_api_tokens,
+    start_session,
+)
 from ..extensions import db, limiter
 from ..forms.auth import (
     ChangePasswordForm,
@@ -202,6 +208,7 @@ def end_sessions():  # noqa: ANN201
             db.delete(UserSession).filter_by(id=session_id, user_id=current_user.id)
         )
         db.session.commit()
+        disconnect_sessions(current_user.id, only=session_id)
     else:
         end_other_sessions(current_user, keep=current_user.current_session_id)
     flash(gettext("Session ended."), "success")
