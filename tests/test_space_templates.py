@@ -175,3 +175,44 @@ def test_save_as_template_and_publish(client, alice, bob, admin):
     with client.application.test_request_context():
         assert any(t.key == f"user:{row.id}" for t in available_templates(bob))
     assert client.post("/s/model/builder/save-template", data={"label": ""}).status_code == 422
+
+
+def test_yaml_space_file_round_trip(client, alice, manager):
+    """Export as YAML (readable in a diff), then create a space from that YAML file."""
+    import yaml
+
+    make_space(alice, "yamlsrc", "public", template="project-team")
+    login(client, alice)
+    r = client.get("/s/yamlsrc/builder/export.yaml")
+    assert r.status_code == 200 and r.mimetype == "application/yaml"
+    assert 'filename="yamlsrc.parvis.yaml"' in r.headers["Content-Disposition"]
+    text = r.get_data(as_text=True)
+    assert text.startswith("format: parvis.space/1")
+    data = yaml.safe_load(text)
+    login(client, manager)
+    r = client.post("/spaces/from-file", data={
+        "name": "Copie YAML", "slug": "copie-yaml", "visibility": "private", "join_policy": "invitation",
+        "file": (io.BytesIO(text.encode()), "yamlsrc.parvis.yaml")}, content_type="multipart/form-data")
+    assert r.status_code == 302, r.get_data(as_text=True)
+    copy = db.session.scalar(db.select(Space).filter_by(slug="copie-yaml"))
+    exported = export_space(copy)
+    assert exported["pages"] == data["pages"] and exported["modules"] == data["modules"]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"a: &x [1, 2]\nb: *x\n", "not valid YAML"),  # aliases could expand a small file
+        (b"format: [unclosed\n", "not valid YAML (line"),
+        (b"!!python/object/apply:os.system ['true']\n", "not valid YAML"),
+        (b"\xff\xfe\x00junk", "not UTF-8"),
+    ],
+)
+def test_hostile_yaml_space_files_are_refused(client, manager, content, message):
+    login(client, manager)
+    r = client.post("/spaces/from-file", data={
+        "name": "Bad", "slug": "bad-yaml", "visibility": "private", "join_policy": "invitation",
+        "file": (io.BytesIO(content), "bad.yaml")}, content_type="multipart/form-data")
+    assert r.status_code == 422
+    assert message in r.get_data(as_text=True)
+    assert db.session.scalar(db.select(Space).filter_by(slug="bad-yaml")) is None

@@ -3,7 +3,6 @@ export, import into the space, save as a template, and create a space from a fil
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
@@ -23,6 +22,7 @@ from ..services.composition import (
     rename_page,
 )
 from ..services.permissions import can
+from ..services.space_files import FORMATS, dump_space_file, parse_space_file
 from ..services.space_templates import apply_space_data, export_space, save_as_template
 from ..services.spaces import SpaceError, create_space, slugify
 from .builder import PREFIX, actor, bp, render, require_builder
@@ -113,14 +113,15 @@ def space_file():  # noqa: ANN201
     return _file_page()
 
 
-@bp.get(PREFIX + "/export.json")
-def export():  # noqa: ANN201
-    """Download the space's composition (modules, theme, pages) as a JSON file."""
+@bp.get(PREFIX + "/export.<any(json, yaml):fmt>")
+def export(fmt: str = "json"):  # noqa: ANN201
+    """Download the space's composition (modules, theme, pages) as a JSON or YAML file."""
     require_builder()
-    data = json.dumps(export_space(g.space), ensure_ascii=False, indent=2)
+    data = dump_space_file(export_space(g.space), fmt)
     db.session.commit()
-    response = Response(data, mimetype="application/json")
-    response.headers["Content-Disposition"] = f'attachment; filename="{g.space.slug}.parvis.json"'
+    mimetype, extension = FORMATS[fmt]
+    response = Response(data, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{g.space.slug}.{extension}"'
     return response
 
 
@@ -131,10 +132,7 @@ def _read_upload() -> Any:
     raw = upload.stream.read(MAX_FILE + 1)
     if len(raw) > MAX_FILE:
         raise CompositionInvalid({"file": [gettext("The file is too large (512 KB at most).")]})
-    try:
-        return json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        raise CompositionInvalid({"file": [gettext("The file is not valid JSON.")]}) from None
+    return parse_space_file(raw, upload.filename)
 
 
 @bp.post(PREFIX + "/import")
