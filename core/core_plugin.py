@@ -2,6 +2,7 @@
 
 It ships the platform's themes and layouts folders and the core widgets: space
 description, markdown text block, links, image (banner or logo), module shortcut,
+module page (a module page's content shown inline, see ``services.embed``),
 members and recent activity (the last two batch-load their data, see ``WidgetSpec.load``).
 """
 
@@ -94,6 +95,54 @@ class ModuleWidgetForm(Form):
     module = StringField(_l("Module (its identifier, e.g. wiki)"), validators=[DataRequired(), _check_module])
 
 
+def _page_choices() -> list[tuple[str, str]]:
+    """Every navigation page of every installed module, as ``module:endpoint`` choices."""
+    from .labels import translate
+    from .plugins.manager import current_platform
+
+    choices = []
+    for spec in sorted(current_platform().modules.values(), key=lambda s: (s.order, s.id)):
+        for entry in sorted(spec.nav, key=lambda e: e.order):
+            choices.append((f"{spec.id}:{entry.endpoint}", f"{translate(spec.name)} — {translate(entry.label)}"))
+    return choices
+
+
+class ModulePageWidgetForm(Form):
+    page = SelectField(_l("Page to show"), default="", validators=[Optional()])
+    title = StringField(_l("Title (optional)"), validators=[Optional(), Length(max=120)])
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.page.choices = [("", _l("Choose a page")), *_page_choices()]
+
+
+def _render_module_page(ctx: WidgetContext) -> Markup:
+    """The main content of a module page, rendered for the viewer (``services.embed``)."""
+    from flask import url_for
+    from werkzeug.routing import BuildError
+
+    from .plugins.manager import current_platform
+    from .services.embed import embedded_content
+    from .services.spaces import enabled_modules
+
+    module_id, _sep, endpoint = str(ctx.settings.get("page") or "").partition(":")
+    spec = current_platform().module(module_id)
+    if spec is None or endpoint not in {e.endpoint for e in spec.nav}:
+        return Markup("")
+    if spec.id not in {s.id for s, _row in enabled_modules(ctx.space)}:
+        return Markup("")
+    try:
+        url = url_for(endpoint, space_slug=ctx.space.slug)
+    except BuildError:
+        return Markup("")
+    content = embedded_content(url)
+    if content is None:
+        return Markup("")
+    return render_fragment(
+        "widgets/module_page.html", content=content, url=url, title=ctx.settings.get("title") or "",
+    )
+
+
 def _render_description(ctx: WidgetContext) -> Markup:
     return render_fragment("widgets/description.html", space=ctx.space)
 
@@ -179,6 +228,7 @@ def _load_activity(contexts: list[WidgetContext]) -> None:
     """Latest activities with their actors: one query per space on the page."""
     from .extensions import db
     from .models import Activity
+    from .services.activity import hidden_modules_clause
 
     by_space: dict[int, list[WidgetContext]] = {}
     for ctx in contexts:
@@ -189,6 +239,7 @@ def _load_activity(contexts: list[WidgetContext]) -> None:
             db.session.scalars(
                 db.select(Activity)
                 .filter_by(space_id=space_id)
+                .filter(hidden_modules_clause(group[0].space))
                 .order_by(Activity.created_at.desc(), Activity.id.desc())
                 .limit(most)
                 .options(db.joinedload(Activity.actor))
@@ -230,6 +281,11 @@ def parvis_widgets() -> list[WidgetSpec]:
             "core.module", _l("Module shortcut"), _render_module, form=ModuleWidgetForm, icon="grid",
             defaults={"module": ""},
             description=_l("A module of the space with links to its pages."),
+        ),
+        WidgetSpec(
+            "core.page", _l("Module page"), _render_module_page, form=ModulePageWidgetForm, icon="grid",
+            defaults={"page": "", "title": ""},
+            description=_l("A page of a module (the wiki home, the FAQ, the agenda...) shown inline."),
         ),
         WidgetSpec(
             "core.members", _l("Members"), _render_members, form=CountWidgetForm,

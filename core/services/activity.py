@@ -32,12 +32,28 @@ def record(
     return entry
 
 
+def hidden_modules_clause(space: Any) -> Any:
+    """A SQL condition leaving out the activities of the modules that are not enabled in
+    ``space`` (their verbs are namespaced by module id: ``posts.published``); a module
+    switched off hides its activity, switched on again it comes back."""
+    from ..plugins.manager import current_platform
+    from .spaces import enabled_modules
+
+    enabled = {spec.id for spec, _row in enabled_modules(space)}
+    hidden = [m for m in current_platform().modules if m not in enabled]
+    if not hidden:
+        return db.true()
+    return db.not_(db.or_(*[Activity.verb.startswith(f"{m}.", autoescape=True) for m in hidden]))
+
+
 def recent(space: Any, limit: int = 20) -> list[Activity]:
-    """Latest activities of ``space`` with their actors (two queries)."""
+    """Latest activities of ``space`` with their actors (two queries), without those of
+    modules that are not enabled in it."""
     return list(
         db.session.scalars(
             db.select(Activity)
             .filter_by(space_id=space.id)
+            .filter(hidden_modules_clause(space))
             .order_by(Activity.created_at.desc(), Activity.id.desc())
             .limit(limit)
             .options(db.selectinload(Activity.actor))
