@@ -251,3 +251,31 @@ def test_secret_settings_404_for_non_members(client, alice, bob):
     for url in ("/s/hidden/settings", "/s/hidden/settings/permissions", "/s/hidden/settings/lifecycle"):
         assert client.get(url).status_code == 404
     assert client.post("/s/hidden/settings/delete", data={"confirm": "hidden"}).status_code == 404
+
+
+def test_deleting_a_space_deletes_its_stored_files(app, client, alice, tmp_path):
+    """Attachments, logo and banner leave the storage with the space (state data must
+    not linger on disk after the space is gone)."""
+    import io
+
+    from werkzeug.datastructures import FileStorage
+
+    from parvis.services.attachments import save_upload
+    from parvis.storage import LocalStorage
+
+    storage = LocalStorage(tmp_path / "files")
+    app.extensions["parvis_storage"] = storage
+    space = make_space(alice, "gone", "private")
+    kept = make_space(alice, "kept", "private")
+    files = [
+        save_upload(FileStorage(io.BytesIO(b"minutes of the board"), "cr.txt"), space=s, uploader=alice)
+        for s in (space, kept)
+    ]
+    space.banner_key = storage.save(io.BytesIO(b"banner bytes"), content_type="image/png")
+    db.session.commit()
+    doomed = [files[0].storage_key, space.banner_key]
+    assert all(storage.exists(k) for k in doomed)
+    login(client, alice)
+    assert client.post("/s/gone/settings/delete", data={"confirm": "gone"}).status_code == 302
+    assert not any(storage.exists(k) for k in doomed)
+    assert storage.exists(files[1].storage_key)  # another space's file stays

@@ -255,3 +255,27 @@ def remove_member(membership: Membership, actor: User) -> None:
     current_platform().hook.parvis_member_removed(space=space, user=user)
     action = "space.member_left" if actor.id == user.id else "space.member_removed"
     audit.record(action, actor=actor, space=space, target=user)
+
+
+def delete_space(space: Space, actor: User) -> None:
+    """Delete ``space`` for good: its modules' data (``parvis_space_deleted``), its rows
+    (cascade), then, once the deletion is committed, the files the core stored for it
+    (attachments, logo, banner). Commits. A file that cannot be deleted is logged and
+    left for ``parvis storage check --clean``."""
+    from flask import current_app
+
+    from ..models import Attachment
+    from ..storage import StorageError, get_storage
+
+    keys = list(db.session.scalars(db.select(Attachment.storage_key).filter_by(space_id=space.id)))
+    keys += [k for k in (space.icon_key, space.banner_key) if k]
+    current_platform().hook.parvis_space_deleted(space=space)
+    audit.record("space.deleted", actor=actor, details={"slug": space.slug, "name": space.name, "id": space.id})
+    db.session.delete(space)
+    db.session.commit()
+    storage = get_storage()
+    for key in keys:
+        try:
+            storage.delete(key)
+        except StorageError:
+            current_app.logger.warning("could not delete stored file %s of a deleted space", key)

@@ -20,7 +20,13 @@ from ..models import SPACE_ROLES, Space, SpacePermission, User, role_rank
 from ..plugins.manager import current_platform
 from ..services import audit
 from ..services.permissions import all_permissions, can, min_role, space_role
-from ..services.spaces import SpaceError, module_settings, module_states, set_module_enabled
+from ..services.spaces import (
+    SpaceError,
+    delete_space,
+    module_settings,
+    module_states,
+    set_module_enabled,
+)
 from .spaces import bp, may_manage_lifecycle, refuse
 
 #: Actions not offered on the permissions page (``space.read`` follows the visibility).
@@ -319,13 +325,8 @@ def settings_delete():  # noqa: ANN201
         if not form.confirm.errors:
             form.confirm.errors.append(gettext("Type exactly the address of the space: %(slug)s", slug=space.slug))
         return _lifecycle_page(form, 422)
-    current_platform().hook.parvis_space_deleted(space=space)
-    audit.record(
-        "space.deleted", actor=actor, details={"slug": space.slug, "name": space.name, "id": space.id}
-    )
     name = space.name
-    db.session.delete(space)
-    db.session.commit()
+    delete_space(space, actor)
     g.space = None
     flash(gettext("The space %(name)s was deleted.", name=name), "success")
     return redirect(url_for("home.index"))
