@@ -211,6 +211,17 @@ def test_archive_and_reactivate(app, client, team, alice, bob, carol):
     assert owner.post("/s/team/settings", data=_general()).status_code == 302  # redirected, not saved
     db.session.refresh(team)
     assert team.name == "Team"
+    # Platform admins do not write in an archived space either (they may reactivate it).
+    from conftest import make_user
+
+    from parvis.services.permissions import can
+
+    root = make_user("root@example.org", role="admin")
+    assert root.is_platform_admin and can(root, "space.read", team)
+    assert not can(root, "space.settings", team) and not can(root, "posts.create", team)
+    admin_client = app.test_client()
+    login(admin_client, root)
+    assert admin_client.get("/s/team/settings/lifecycle").status_code == 200
     assert owner.post("/s/team/settings/archive", data={"op": "archive"}).status_code == 409
     assert owner.post("/s/team/settings/archive", data={"op": "reactivate"}).status_code == 302
     db.session.refresh(team)

@@ -142,10 +142,12 @@ def can(user: Any, action: str, obj: Any = None) -> bool:
     space = _space_of(obj)
     if space is None:
         return bool(user.is_platform_admin)
-    if user.is_platform_admin:
-        return True
+    # Archived means read-only for everyone, platform admins included (they reactivate
+    # the space first, from its lifecycle page).
     if space.status == "archived" and action not in READ_ONLY_ACTIONS:
         return False
+    if user.is_platform_admin:
+        return True
     if action == "space.read":
         return can_read_space(user, space)
     role = space_role(user, space)
