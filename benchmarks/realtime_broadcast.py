@@ -239,7 +239,8 @@ def run_broadcast(n_clients: int, n_servers: int, messages: int, workdir: Path) 
     }
 
 
-def churn_worker(url: str, cookies: list[str], channel_id: int, until: float) -> None:
+def churn_worker(url: str, cookies: list[str], channel_id: int, until: float, done=None) -> None:  # noqa: ANN001
+    """Connect, join the channel and disconnect in a loop until ``until``; count cycles in ``done``."""
     import socketio
 
     while time.time() < until:
@@ -249,6 +250,9 @@ def churn_worker(url: str, cookies: list[str], channel_id: int, until: float) ->
                 client.connect(url, headers={"Cookie": f"session={cookie}"}, transports=["websocket"], wait_timeout=20)
                 client.call("discussions:join", {"channel_id": channel_id}, timeout=30)
                 client.disconnect()
+                if done is not None:
+                    with done.get_lock():
+                        done.value += 1
             except Exception:  # noqa: BLE001, S110
                 pass
             if time.time() >= until:
@@ -270,7 +274,11 @@ def run_churn(seconds: int, workdir: Path, parallel: int = 4) -> dict:
             w.join()
         start = time.time()
         until = start + seconds
-        workers = [ctx.Process(target=churn_worker, args=(urls[0], cookies[w::parallel], channel_id, until)) for w in range(parallel)]
+        done = ctx.Value("i", 0)
+        workers = [
+            ctx.Process(target=churn_worker, args=(urls[0], cookies[w::parallel], channel_id, until, done))
+            for w in range(parallel)
+        ]
         for w in workers:
             w.start()
         while time.time() < until:
@@ -287,6 +295,7 @@ def run_churn(seconds: int, workdir: Path, parallel: int = 4) -> dict:
     return {
         "seconds": seconds, "start_mb": first / 1024, "end_mb": last / 1024,
         "max_mb": max(s for _t, s in samples) / 1024, "growth_pct": (last - first) * 100 / first,
+        "cycles": done.value, "samples": [(round(t), round(kb / 1024, 1)) for t, kb in samples],
     }
 
 
@@ -303,8 +312,10 @@ def main() -> None:
             r = run_churn(args.churn, Path(tmp))
         print(
             f"churn {r['seconds']} s: worker RSS {r['start_mb']:.0f} MB -> {r['end_mb']:.0f} MB "
-            f"(max {r['max_mb']:.0f} MB, {r['growth_pct']:+.1f} %)"
+            f"(max {r['max_mb']:.0f} MB, {r['growth_pct']:+.1f} %), "
+            f"{r['cycles']} connect/join/disconnect cycles"
         )
+        print("RSS samples (s, MB):", r["samples"])
         return
     print("| clients | servers | delivered | p50 | p99 | max | connect | server RSS |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
