@@ -269,3 +269,41 @@ def test_members_page_queries_are_bounded(client, team, alice):
         html = client.get("/s/team/members").get_data(as_text=True)
     assert "i14@example.org" in html and "M14" in html
     assert many.count <= few.count, many.report()
+
+
+def test_members_page_is_paginated_ordered_by_role_and_searchable(client, alice):
+    """A space of 120 members: pages of 50, owners first then by name, in a bounded
+    number of queries; the name search finds one member among them."""
+    from sqlalchemy import event
+
+    from parvis.views.space_members import MEMBERS_PER_PAGE
+
+    space = make_space(alice, "big", "private")
+    for i in range(120):
+        user = User(email=f"m{i:03d}@example.org", username=f"m{i:03d}", name=f"Agent {i:03d}")
+        user.password_hash = alice.password_hash
+        db.session.add(user)
+        db.session.flush()
+        db.session.add(Membership(space_id=space.id, user_id=user.id, role="moderator" if i == 119 else "member"))
+    db.session.commit()
+    login(client, alice)
+    statements: list[str] = []
+    engine = db.engine
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        html = client.get("/s/big/members").get_data(as_text=True)
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert "(121)" in html  # the count covers every page
+    names = re.findall(r'<span class="avatar" aria-hidden="true">\w*</span> ([^<]+)</a>', html)
+    assert len(names) == MEMBERS_PER_PAGE
+    assert names[:3] == [alice.name, "Agent 119", "Agent 000"]  # owner, moderator, then members by name
+    assert 'rel="next"' in html
+    assert len(statements) < 20
+    last = client.get("/s/big/members?page=3").get_data(as_text=True)
+    assert "Agent 118" in last and 'rel="prev"' in last
+    found = client.get("/s/big/members?q=agent+042").get_data(as_text=True)
+    assert re.findall(r"</span> (Agent \d+)</a>", found) == ["Agent 042"]
+    none = client.get("/s/big/members?q=%25_").get_data(as_text=True)  # wildcards are literal
+    assert "No member matches" in none

@@ -31,7 +31,11 @@ from ..services import notifications
 from ..services.permissions import can, space_role
 from ..services.spaces import SpaceError, change_role, remove_member
 from ..services.users import UserError, by_email, create_user
-from .spaces import bp, refuse
+from .pagination import paginate
+from .spaces import bp, like_pattern, refuse
+
+#: Members listed per page of the members page.
+MEMBERS_PER_PAGE = 50
 
 MAX_INVITES = 50
 EMAIL_SPLIT_RE = re.compile(r"[\s,;]+")
@@ -62,12 +66,20 @@ def _members_page(invite_form: InviteForm | None = None, status: int = 200):  # 
     actor = _actor()
     manage = can(actor, "space.manage_members", space)
     may_invite = can(actor, "space.invite", space)
-    rows = db.session.scalars(
+    query = (request.args.get("q") or "").strip()[:100]
+    rank = db.case(
+        {role: role_rank(role) for role in SPACE_ROLES}, value=Membership.role, else_=0
+    )
+    stmt = (
         db.select(Membership)
-        .filter_by(space_id=space.id)
-        .options(db.joinedload(Membership.user))
-    ).all()
-    rows = sorted(rows, key=lambda m: (-role_rank(m.role), m.user.name.lower(), m.id))
+        .join(Membership.user)
+        .filter(Membership.space_id == space.id)
+        .order_by(rank.desc(), db.func.lower(User.name), Membership.id)
+        .options(db.contains_eager(Membership.user))
+    )
+    if query:
+        stmt = stmt.filter(User.name.ilike(like_pattern(query), escape="\\"))
+    page = paginate(stmt, per_page=MEMBERS_PER_PAGE)
     join_requests: list[JoinRequest] = []
     invitations: list[Invitation] = []
     if manage:
@@ -101,7 +113,9 @@ def _members_page(invite_form: InviteForm | None = None, status: int = 200):  # 
     return render_template(
         "spaces/members.html",
         space=space,
-        members=rows,
+        members=page.items,
+        page=page,
+        query=query,
         manage=manage,
         may_invite=may_invite,
         join_requests=join_requests,

@@ -68,7 +68,8 @@ def _space_helpers() -> dict[str, Any]:
 # -- directory -------------------------------------------------------------------------
 
 
-def _like(text: str) -> str:
+def like_pattern(text: str) -> str:
+    """``text`` as a LIKE pattern matching it anywhere, its wildcards escaped (``escape="\\"``)."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
 
@@ -87,7 +88,7 @@ def directory():  # noqa: ANN201
     if not user.is_platform_admin:
         stmt = stmt.where(or_(Space.visibility != "secret", Membership.id.is_not(None)))
     if q:
-        pattern = _like(q)
+        pattern = like_pattern(q)
         stmt = stmt.where(
             or_(Space.name.ilike(pattern, escape="\\"), Space.description.ilike(pattern, escape="\\"))
         )
