@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from conftest import TEST_PLUGINS, add_member, login, logout, make_space, make_user
 from plugins.notes_module import Note, make_note
@@ -321,13 +323,13 @@ def test_comments_for_uses_a_fixed_number_of_queries(app, team, alice, bob):  # 
 
     event.listen(db.engine, "before_cursor_execute", count)
     try:
-        result = comment_service.comments_for("notes.note", note_id)
+        result, top_total, total = comment_service.comments_for("notes.note", note_id)
         names = [c.author.name for c in result] + [r.author.name for c in result for r in c.replies]
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
     assert len(result) == 7 and all(len(c.replies) == 1 for c in result)
-    assert len(names) == 14
-    assert len(statements) == 2
+    assert len(names) == 14 and (top_total, total) == (7, 14)
+    assert len(statements) == 3  # counts, comments, their authors
 
 
 def test_service_validation_and_counts(app, team, bob):  # noqa: ANN001
@@ -414,3 +416,28 @@ def test_delete_for_removes_everything_on_targets(app, team, alice, bob, tmp_pat
     assert db.session.scalars(db.select(Reaction.target_id)).all() == [keep.id]
     assert db.session.scalars(db.select(Attachment.target_id)).all() == [keep.id]
     assert not storage.exists(key)
+
+
+def test_long_threads_show_the_latest_comments_first_page(client, team, alice, bob):  # noqa: ANN001
+    """120 comments: the page shows the 50 latest (and their replies) with a link to the
+    earlier ones; ``?comments=all`` shows everything; the count covers every comment."""
+    from parvis.views.content import COMMENTS_SHOWN
+
+    space, note, _dan = team
+    first = None
+    for i in range(120):
+        c = comment_service.add_comment(
+            space=space, target_type="notes.note", target_id=note.id, author=alice, body=f"Avis numéro {i:03d}"
+        )
+        first = first or c
+    comment_service.add_comment(space=space, target_type="notes.note", target_id=note.id, author=bob,
+                                body="Réponse au dernier", parent_id=c.id)
+    db.session.commit()
+    sign_in(client, bob)
+    html = client.get(f"/s/team/notes/{note.id}").get_data(as_text=True)
+    shown = re.findall(r"Avis numéro (\d{3})", html)
+    assert len(shown) == COMMENTS_SHOWN and shown[0] == "070" and shown[-1] == "119"
+    assert "Réponse au dernier" in html and "(121)" in html
+    assert "70 earlier comments" in html and "?comments=all#comments-notes-note-" in html
+    everything = client.get(f"/s/team/notes/{note.id}?comments=all").get_data(as_text=True)
+    assert len(re.findall(r"Avis numéro (\d{3})", everything)) == 120

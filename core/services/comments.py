@@ -199,26 +199,48 @@ def set_hidden(comment: Comment, hidden: bool, moderator: User) -> Comment:
     return comment
 
 
-def comments_for(target_type: str, target_id: int) -> list[Comment]:
-    """Top-level comments of a target, oldest first, each with ``.replies`` (two queries)."""
-    rows = db.session.scalars(
-        db.select(Comment)
-        .filter_by(target_type=target_type, target_id=int(target_id))
-        .order_by(Comment.created_at, Comment.id)
-        .options(db.selectinload(Comment.author))
-    ).all()
-    top: list[Comment] = []
+def comments_for(
+    target_type: str, target_id: int, latest: int | None = None
+) -> tuple[list[Comment], int, int]:
+    """Top-level comments of a target, oldest first, each with ``.replies``; then how
+    many top-level comments and how many comments (replies included) there are in all.
+
+    ``latest`` keeps only the most recent top-level comments (with all their replies):
+    a target with thousands of comments renders a bounded page. Three queries at most.
+    """
+    base = db.select(Comment).filter_by(target_type=target_type, target_id=int(target_id))
+    top_filter = Comment.parent_id.is_(None)
+    top_total, total = db.session.execute(
+        db.select(db.func.coalesce(db.func.sum(db.case((top_filter, 1), else_=0)), 0), db.func.count())
+        .select_from(Comment)
+        .where(Comment.target_type == target_type, Comment.target_id == int(target_id))
+    ).one()
+    if latest is not None and top_total > latest:
+        top = list(db.session.scalars(
+            base.filter(top_filter).order_by(Comment.created_at.desc(), Comment.id.desc())
+            .limit(latest).options(db.selectinload(Comment.author))
+        ))[::-1]
+        replies = list(db.session.scalars(
+            base.filter(Comment.parent_id.in_([c.id for c in top]))
+            .order_by(Comment.created_at, Comment.id).options(db.selectinload(Comment.author))
+        )) if top else []
+        rows = top + replies
+    else:
+        rows = list(db.session.scalars(
+            base.order_by(Comment.created_at, Comment.id).options(db.selectinload(Comment.author))
+        ))
+    shown: list[Comment] = []
     by_id: dict[int, Comment] = {}
     for comment in rows:
         comment.replies = []
         by_id[comment.id] = comment
-    for comment in rows:
+    for comment in sorted(rows, key=lambda c: (c.created_at, c.id)):
         parent = by_id.get(comment.parent_id) if comment.parent_id else None
         if parent is not None:
             parent.replies.append(comment)
         elif comment.parent_id is None:
-            top.append(comment)
-    return top
+            shown.append(comment)
+    return shown, int(top_total), int(total)
 
 
 def comment_counts(target_type: str, ids: Iterable[int]) -> dict[int, int]:

@@ -356,6 +356,10 @@ def attachment_delete(attachment_id: int):  # noqa: ANN201
 # -- template helpers --------------------------------------------------------------
 
 
+#: Most recent top-level comments shown under an object (all with ``?comments=all``).
+COMMENTS_SHOWN = 50
+
+
 @dataclass
 class CommentsView:
     """What the ``comments`` macro needs about one target's comments."""
@@ -364,10 +368,14 @@ class CommentsView:
     can_comment: bool = False
     can_moderate: bool = False
     user: Any = None
+    #: Older top-level comments not shown (see ``?comments=all``).
+    earlier: int = 0
+    #: Every comment of the target, replies included (shown or not).
+    total: int = 0
 
     @property
     def count(self) -> int:
-        return sum(1 + len(c.replies) for c in self.comments)
+        return self.total
 
     def can_edit(self, comment: Comment) -> bool:
         return self.user is not None and can_edit_own(self.user, comment, "space.moderate")
@@ -405,8 +413,12 @@ def content_comments(target_type: str, target_id: int, closed: bool = False) -> 
     """
     space = _space()
     user = _user() if current_user.is_authenticated else None
+    latest = None if request.args.get("comments") == "all" else COMMENTS_SHOWN
+    shown, top_total, total = comment_service.comments_for(target_type, target_id, latest=latest)
     return CommentsView(
-        comments=comment_service.comments_for(target_type, target_id),
+        comments=shown,
+        earlier=top_total - len(shown),
+        total=total,
         can_comment=not closed and space is not None and can(user, "space.comment", space),
         can_moderate=space is not None and can(user, "space.moderate", space),
         user=user,
