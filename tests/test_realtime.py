@@ -249,6 +249,43 @@ def test_token_bucket_refills_over_time():
     assert not buckets.allow(1, "m", rate)
 
 
+def test_redis_rate_limit_is_shared_by_every_worker():
+    """Two workers (two limiter instances on one Redis) give a user one budget."""
+    import uuid
+
+    from parvis.realtime.ratelimit import RedisTokenBuckets
+
+    url = "redis://127.0.0.1:6379/15"
+    _require_redis(url)
+    channel = f"t-{uuid.uuid4().hex}"
+    worker_a, worker_b = RedisTokenBuckets(url, channel=channel), RedisTokenBuckets(url, channel=channel)
+    rate = Rate(4, 0.001)
+    answers = [w.allow(7, "send", rate) for w in (worker_a, worker_b) * 3]
+    assert answers == [True, True, True, True, False, False]
+    assert worker_b.allow(8, "send", rate)  # per user
+    assert worker_a.allow(7, "other", rate)  # per bucket
+
+
+def test_redis_rate_limit_falls_back_to_local_counting_when_redis_is_down():
+    from parvis.realtime.ratelimit import RedisTokenBuckets
+
+    limiter = RedisTokenBuckets("redis://127.0.0.1:1/0")  # nothing listens there
+    rate = Rate(2, 0.001)
+    assert [limiter.allow(1, "send", rate) for _ in range(3)] == [True, True, False]
+
+
+def _require_redis(url: str) -> None:
+    redis = pytest.importorskip("redis")
+    try:
+        redis.Redis.from_url(url).ping()
+    except redis.exceptions.ConnectionError:
+        import os
+
+        if os.environ.get("PARVIS_REQUIRE_SERVICES"):
+            pytest.fail("Redis is required (PARVIS_REQUIRE_SERVICES=1) but not reachable")
+        pytest.skip("Redis is not running on 127.0.0.1:6379")
+
+
 @pytest.mark.parametrize("kind", ["memory", "redis"])
 def test_registries_agree(kind):
     if kind == "redis":

@@ -33,7 +33,7 @@ from marshmallow import RAISE, Schema, ValidationError
 from ..extensions import db
 from ..models import Membership, User
 from ..services.permissions import can, prime_roles
-from .ratelimit import Rate, TokenBuckets
+from .ratelimit import Rate, RedisTokenBuckets, TokenBuckets
 from .registry import Entry, MemoryRegistry, RedisRegistry
 
 log = logging.getLogger(__name__)
@@ -93,13 +93,16 @@ class Hub:
             cors_allowed_origins=cfg.get("SOCKETIO_CORS_ALLOWED_ORIGINS"),
             ping_interval=int(cfg.get("SOCKETIO_PING_INTERVAL", 25)),
             ping_timeout=int(cfg.get("SOCKETIO_PING_TIMEOUT", 20)),
-            max_http_buffer_size=max(self.max_bytes * 4, 65536),
+            # Co-editing updates (docs/coedit.md) travel base64-encoded: allow the largest.
+            max_http_buffer_size=max(
+                self.max_bytes * 4, 65536, 4 * (int(cfg.get("COEDIT_MAX_UPDATE_BYTES", 262144)) + 2) // 3 + 4096
+            ),
             logger=bool(cfg.get("SOCKETIO_LOGGER", False)),
             engineio_logger=bool(cfg.get("SOCKETIO_LOGGER", False)),
         )
         channel = cfg.get("SOCKETIO_CHANNEL", "parvis-socketio")
         self.registry = RedisRegistry(queue, channel=channel) if queue else MemoryRegistry()
-        self.buckets = TokenBuckets()
+        self.buckets = RedisTokenBuckets(queue, channel=channel) if queue else TokenBuckets()
         self.events: dict[str, EventSpec] = {}
         self.socketio.on_event("connect", self._on_connect)
         self.socketio.on_event("disconnect", self._on_disconnect)
