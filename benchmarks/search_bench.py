@@ -12,7 +12,7 @@ the workload come from ``search_corpus.py`` (2,000 spaces; a user in 20 spaces, 
 spaces public). Latency is measured on the backend's own ``search`` call (what a results
 page costs, facets excluded) for 200 one-word, 200 multi-word and 200 phrase queries
 after 20 warm-up queries. PostgreSQL runs in its own schema ``search_bench`` of
-``PARVIS_BENCH_DATABASE_URL`` (default: the local ``parvis_search`` database).
+``PARVIS_BENCH_DATABASE_URL`` (default: the local ``parvis_searchbench`` database).
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from search_corpus import Workload, generate, workload  # noqa: E402
 
 RESULTS = HERE / "search_results.jsonl"
 README = HERE / "README.md"
-DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/parvis_search"
+DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/parvis_searchbench"
 
 
 def documents(items: int) -> Iterator:
@@ -98,7 +98,10 @@ def bench_whoosh(items: int, load: Workload) -> dict:
             query = SearchQuery(text, load.scopes, facets=False, spelling=False)
             return len(backend.search(query).hits)
 
-        return {"count": count, "index_s": elapsed, "size": size, "queries": queries(run, load)}
+        from parvis.search.whoosh_backend import REBUILD_PROCS
+
+        return {"count": count, "index_s": elapsed, "size": size, "queries": queries(run, load),
+                "procs": REBUILD_PROCS}
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

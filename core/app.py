@@ -10,6 +10,7 @@ from flask import Flask
 
 from . import (
     auth_session,
+    coedit,
     errors,
     i18n,
     input_guards,
@@ -73,6 +74,7 @@ def create_app(config: dict[str, Any] | None = None, instance_path: str | None =
     _register_blueprints(app)
     search.init_app(app)
     realtime.init_app(app)
+    coedit.init_app(app)
     from .cli import register_commands
 
     register_commands(app)

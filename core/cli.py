@@ -43,7 +43,7 @@ def register_commands(app: Flask) -> None:
     from .storage.cli import storage_group
 
     app.cli.add_command(storage_group)
-    for cmd in (demo_command, user_group, token_group, modules_command):
+    for cmd in (demo_command, seed_command, user_group, token_group, modules_command):
         app.cli.add_command(cmd)
 
 
@@ -70,6 +70,44 @@ def demo_command(host: str, port: int, no_serve: bool, reset: bool) -> None:
     seed_demo(app, echo=click.echo)
     if not no_serve:
         serve(app, host=host, port=port, echo=click.echo)
+
+
+# -- seed --------------------------------------------------------------------------------
+
+
+@click.command("seed")
+@click.option("--users", default=25000, show_default=True, type=click.IntRange(min=2), help="Accounts to create.")
+@click.option("--spaces", default=2000, show_default=True, type=click.IntRange(min=1), help="Spaces to create.")
+@click.option("--items", default=200000, show_default=True, type=click.IntRange(min=0),
+              help="Pieces of content, spread over the spaces' modules.")
+@click.option("--seed", "seed_value", default=1, show_default=True, type=int, help="Random seed (same seed, same data).")
+@click.option("--no-index", is_flag=True, help="Do not rebuild the search index (run parvis search reindex later).")
+@click.option("--reset", is_flag=True, help="Delete every table of the database first.")
+@with_appcontext
+def seed_command(users: int, spaces: int, items: int, seed_value: int, no_index: bool, reset: bool) -> None:
+    """Fill an empty database with a large, realistic platform (load tests, benchmarks)."""
+    import time
+
+    from .demo import prepare_database
+    from .seed import BENCH_EMAIL, SEED_PASSWORD, SeedRefused, seed_platform
+
+    app = current_app._get_current_object()
+    started = time.perf_counter()
+    prepare_database(app, reset=reset, echo=click.echo)
+    try:
+        report = seed_platform(app, users=users, spaces=spaces, items=items, seed=seed_value,
+                               index=not no_index, echo=click.echo)
+    except SeedRefused as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(_(
+        "Seeded %(users)d users, %(spaces)d spaces, %(memberships)d memberships and %(items)d items "
+        "in %(seconds).0f s.", users=report.users, spaces=report.spaces, memberships=report.memberships,
+        items=report.items, seconds=time.perf_counter() - started,
+    ))
+    click.echo("  " + ", ".join(f"{k}: {v}" for k, v in sorted(report.items_by_module.items())))
+    click.echo("  " + ", ".join(f"{k} {v:.1f} s" for k, v in report.seconds.items()))
+    click.echo(_("Every seeded account has the password \"%(password)s\"; %(email)s is a member of 20 spaces.",
+                 password=SEED_PASSWORD, email=BENCH_EMAIL))
 
 
 # -- users and tokens -----------------------------------------------------------------------

@@ -52,6 +52,13 @@ DEFAULTS: dict[str, Any] = {
     "SOCKETIO_PING_INTERVAL": 25,
     "SOCKETIO_PING_TIMEOUT": 20,
     "SOCKETIO_LOGGER": False,
+    # Live co-editing (docs/coedit.md).
+    "COEDIT_MAX_UPDATE_BYTES": 262144,  # largest decoded update accepted
+    "COEDIT_COMPACT_UPDATES": 200,  # compact once the log since the snapshot has this many rows
+    "COEDIT_COMPACT_BYTES": 1048576,  # ... or this many bytes
+    "COEDIT_IDLE_SECONDS": 20,  # cut a revision after this long without an update
+    "COEDIT_UNLOAD_SECONDS": 300,  # drop a document nobody joined from memory after this long
+    "COEDIT_SWEEP_SECONDS": 5,  # background sweep interval; 0: no background task
     "PREFERRED_URL_SCHEME": "http",
     # Search (docs/search.md): "whoosh" (embedded, default) or "postgres".
     "SEARCH_BACKEND": "whoosh",

@@ -8,46 +8,15 @@ calendar off, the owner switches it on and places its "Upcoming events" widget.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from browser_support import sign_in
+from browser_support import axe_violations, drag, sign_in
 from conftest import add_member
 
 from parvis.extensions import db
 from parvis.models import Space
 
 pytestmark = pytest.mark.browser
-AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 MODULE, WIDGET, WIDGET_LABEL = "calendar", "calendar.upcoming", "Upcoming events"
-
-
-def axe_violations(page) -> list[dict]:  # noqa: ANN001
-    """Run axe-core (WCAG 2.1 A/AA rules) on the page; return its violations.
-
-    The context must be opened with ``bypass_csp=True``: the app's CSP (rightly) refuses
-    the injected script.
-    """
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate(
-        "async () => { const r = await axe.run(document, {runOnly: {type: 'tag', values: "
-        "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}}); "
-        "return r.violations.map(v => ({id: v.id, help: v.help, nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5)})); }"
-    )
-    return result
-
-
-def drag(page, source, target) -> None:  # noqa: ANN001
-    """Drag ``source`` onto ``target`` with real mouse moves (SortableJS listens to them)."""
-    source.scroll_into_view_if_needed()
-    box = source.bounding_box()
-    page.mouse.move(box["x"] + 10, box["y"] + 10)
-    page.mouse.down()
-    target.scroll_into_view_if_needed()
-    tbox = target.bounding_box()
-    page.mouse.move(tbox["x"] + 20, tbox["y"] + tbox["height"] - 5, steps=20)
-    page.mouse.move(tbox["x"] + 22, tbox["y"] + tbox["height"] - 3, steps=5)
-    page.mouse.up()
 
 
 @pytest.mark.config(SPACE_AUTO_APPROVE=True, BABEL_DEFAULT_LOCALE="en")

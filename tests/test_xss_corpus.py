@@ -164,7 +164,8 @@ def _body(schema: dict[str, Any], payload: str, module_id: str, world: World) ->
         elif kind == "boolean":
             body[name] = name == "publish"
         elif kind == "array" and prop.get("items", {}).get("type") == "string":
-            body[name] = [payload]
+            limit = prop["items"].get("maxLength")
+            body[name] = [payload[:limit] if limit else payload]
     return body
 
 

@@ -26,10 +26,18 @@ __all__ = [
     "cut_revision",
     "coauthors",
     "doc_key",
+    "init_app",
     "live_text",
     "parse_doc_key",
     "stored_text_changed",
 ]
+
+
+def init_app(app: object) -> None:
+    """Attach the co-editing service to ``app`` and declare its Socket.IO events."""
+    from . import service
+
+    service.init_app(app)
 
 
 def before_form_save(kind: str, object_id: int, actor: object) -> str | None:

@@ -2,6 +2,7 @@
 
 from .activity import Activity, AuditLog, Notification
 from .base import UTCDateTime, utcnow
+from .coedit import CoeditCoauthor, CoeditDocument, CoeditUpdate
 from .composition import CompositionVersion, SpacePage, SpaceTemplate
 from .content import Attachment, Comment, Reaction
 from .platform import PlatformSetting
@@ -23,7 +24,7 @@ from .user import PLATFORM_ROLES, ApiToken, User, UserSession, hash_token
 
 __all__ = [
     "JOIN_POLICIES", "PLATFORM_ROLES", "SPACE_ROLES", "SPACE_STATUSES", "VISIBILITIES",
-    "Activity", "ApiToken", "CompositionVersion", "SpacePage", "SpaceTemplate", "Attachment", "AuditLog", "Comment", "Invitation", "JoinRequest",
+    "Activity", "ApiToken", "CoeditCoauthor", "CoeditDocument", "CoeditUpdate", "CompositionVersion", "SpacePage", "SpaceTemplate", "Attachment", "AuditLog", "Comment", "Invitation", "JoinRequest",
     "Membership", "Notification", "PlatformSetting", "Reaction", "Space", "SpaceModule", "SpacePermission",
     "SpaceRequest", "UTCDateTime", "User", "UserSession", "hash_token", "role_rank", "utcnow",
 ]

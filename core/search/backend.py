@@ -75,6 +75,8 @@ class SearchResults:
     per_page: int
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
     suggestion: str | None = None
+    #: True when the backend stopped counting: ``total`` is then a lower bound.
+    capped: bool = False
 
     @property
     def pages(self) -> int:

@@ -12,28 +12,45 @@ from __future__ import annotations
 
 import json
 import logging
+from collections import Counter
 from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 
 from .backend import Hit, SearchBackend, SearchQuery, SearchResults, query_words, suggestion_words
-from .documents import MARK_END, MARK_START, SearchDocument
+from .documents import CORE_MODULE, MARK_END, MARK_START, SearchDocument
 
 log = logging.getLogger(__name__)
 
 TABLE = "search_entries"
-BATCH = 1000
+BATCH = 2000
+#: Most matches ranked for one query. A word found in tens of thousands of items would
+#: otherwise cost a rank computation and a row read for each of them on every page; the
+#: first RANK_LIMIT matches of the user's spaces are ranked (all of them when there are
+#: fewer, which is the case of any query of two or three specific words), and
+#: :attr:`SearchResults.capped` tells the page that there are more.
+RANK_LIMIT = 1000
+WORK_MEM = "32MB"
+BUILD_MEM = "256MB"
+CREATE_GIN = "CREATE INDEX IF NOT EXISTS ix_search_entries_tsv ON search_entries USING gin (tsv)"
 
 SETUP_SQL = """
 CREATE EXTENSION IF NOT EXISTS unaccent;
 DO $$
+DECLARE dict text;
 BEGIN
-  IF NOT EXISTS (SELECT 1 FROM pg_ts_config WHERE cfgname = 'parvis_fr') THEN
+  IF NOT EXISTS (SELECT 1 FROM pg_ts_config
+                 WHERE cfgname = 'parvis_fr' AND pg_ts_config_is_visible(oid)) THEN
+    -- the extension may live in another schema than the current one: qualify it
+    SELECT quote_ident(n.nspname) || '.' || quote_ident(d.dictname) INTO dict
+      FROM pg_ts_dict d JOIN pg_namespace n ON n.oid = d.dictnamespace
+      WHERE d.dictname = 'unaccent' LIMIT 1;
     CREATE TEXT SEARCH CONFIGURATION parvis_fr (COPY = french);
-    ALTER TEXT SEARCH CONFIGURATION parvis_fr
-      ALTER MAPPING FOR hword, hword_part, word WITH unaccent, french_stem;
+    EXECUTE 'ALTER TEXT SEARCH CONFIGURATION parvis_fr '
+            'ALTER MAPPING FOR hword, hword_part, word WITH ' || dict || ', french_stem';
   END IF;
 END
 $$;
@@ -70,12 +87,15 @@ def _scope_clause(scopes: frozenset[str], params: dict[str, Any]) -> str:
     index in a BitmapAnd), the modules seen in the scopes, and the few scopes of
     switched-off modules excluded; the core's scopes (spaces, people) are matched as they
     are. The result is exactly ``scope = ANY(scopes)``.
+
+    (Tried and dropped: an access lexeme per document in ``tsv`` ORed into the tsquery;
+    GIN then evaluates a query of hundreds of entries and is several times slower.)
     """
     spaces: dict[int, set[str]] = {}
     core: list[str] = []
     for scope in scopes:
         head, _, module = scope.partition(":")
-        if head.isdigit() and module and module != "core":
+        if head.isdigit() and module and module != CORE_MODULE:
             spaces.setdefault(int(head), set()).add(module)
         else:
             core.append(scope)
@@ -86,6 +106,17 @@ def _scope_clause(scopes: frozenset[str], params: dict[str, Any]) -> str:
     if blocked:
         content += " AND NOT (e.scope = ANY(:scope_blocked))"
     return f"(({content}) OR e.scope = ANY(:scope_core))"
+
+
+def _facets(found: list[Any]) -> dict[str, dict[str, int]]:
+    """Counts by type, space and author over the ranked matches (bounded by RANK_LIMIT)."""
+    facets: dict[str, Counter[str]] = {"type": Counter(), "space": Counter(), "author": Counter()}
+    for r in found:
+        facets["type"][r.type] += 1
+        facets["space"][str(r.space_id)] += 1
+        if r.author_id is not None:
+            facets["author"][str(r.author_id)] += 1
+    return {name: dict(counts) for name, counts in facets.items()}
 
 
 def _row(doc: SearchDocument) -> dict[str, Any]:
@@ -133,10 +164,15 @@ class PostgresBackend(SearchBackend):
             self._config = "parvis_fr"
         except Exception as exc:  # noqa: BLE001  (no privilege to create the extension)
             with engine.connect() as conn:
-                found = conn.scalar(text("SELECT 1 FROM pg_ts_config WHERE cfgname = 'parvis_fr'"))
+                found = conn.scalar(text(
+                    "SELECT 1 FROM pg_ts_config WHERE cfgname = 'parvis_fr' AND pg_ts_config_is_visible(oid)"
+                ))
             self._config = "parvis_fr" if found else "simple"
             if not found:
                 log.warning("search: unaccent unavailable (%s); using the 'simple' configuration", exc)
+        with engine.begin() as conn:  # an interrupted full rebuild leaves the GIN index dropped
+            if conn.dialect.has_table(conn, TABLE):
+                conn.exec_driver_sql(CREATE_GIN)
 
     # -- writing ------------------------------------------------------------------
 
@@ -168,20 +204,29 @@ class PostgresBackend(SearchBackend):
         engine = self._engine()
         count = 0
         if space_id is None:
+            # Everything: load without the GIN index and build it once at the end (one
+            # sorted build is many times faster than updating it row by row).
             with engine.begin() as conn:
                 conn.exec_driver_sql("DELETE FROM search_entries")
-            batch: list[SearchDocument] = []
-            for doc in docs:
-                batch.append(doc)
-                if len(batch) >= BATCH:
-                    with engine.begin() as conn:
-                        self._write(conn, batch)
-                    count += len(batch)
-                    batch = []
-            with engine.begin() as conn:
-                self._write(conn, batch)
-                conn.exec_driver_sql("ANALYZE search_entries")
-            return count + len(batch)
+                conn.exec_driver_sql("DROP INDEX IF EXISTS ix_search_entries_tsv")
+            try:
+                batch: list[SearchDocument] = []
+                for doc in docs:
+                    batch.append(doc)
+                    if len(batch) >= BATCH:
+                        with engine.begin() as conn:
+                            self._write(conn, batch)
+                        count += len(batch)
+                        batch = []
+                with engine.begin() as conn:
+                    self._write(conn, batch)
+                count += len(batch)
+            finally:
+                with engine.begin() as conn:
+                    conn.exec_driver_sql(f"SET LOCAL maintenance_work_mem = '{BUILD_MEM}'")
+                    conn.exec_driver_sql(CREATE_GIN)
+                    conn.exec_driver_sql("ANALYZE search_entries")
+            return count
         with engine.begin() as conn:  # one space: all or nothing
             conn.execute(text("DELETE FROM search_entries WHERE space_id = :s"), {"s": space_id})
             batch = []
@@ -200,8 +245,8 @@ class PostgresBackend(SearchBackend):
 
     # -- reading ------------------------------------------------------------------
 
-    def _where(self, query: SearchQuery, params: dict[str, Any]) -> str:
-        clauses = ["e.tsv @@ q.query", _scope_clause(query.scopes, params)]
+    def _where(self, query: SearchQuery, params: dict[str, Any], tsq: str) -> str:
+        clauses = [f"e.tsv @@ {tsq}", _scope_clause(query.scopes, params)]
         if query.space_ids:
             clauses.append("e.space_id = ANY(:space_ids)")
             params["space_ids"] = list(query.space_ids)
@@ -219,42 +264,49 @@ class PostgresBackend(SearchBackend):
             params["date_to"] = query.date_to
         return " AND ".join(clauses)
 
+    def _candidates(self, conn: Connection, query: SearchQuery, cfg: str) -> list[Any]:
+        """At most :data:`RANK_LIMIT` matches the user may read: narrow rows, no text.
+
+        The tsquery is written inline (not in a CTE) so the planner sees the words and
+        estimates their frequency from the column statistics; the scope filter is on
+        integer space ids, so PostgreSQL combines the GIN index with the space index
+        (BitmapAnd) and reads only the matching rows of the user's spaces. Sorted by
+        date, the newest matches are kept; by relevance, the first ``RANK_LIMIT`` found.
+        """
+        tsq = f"websearch_to_tsquery('{cfg}', :text)"
+        params: dict[str, Any] = {"text": query.text[:200], "cap": RANK_LIMIT}
+        where = self._where(query, params, tsq)
+        score = f"ts_rank_cd(e.tsv, {tsq})" if query.sort == "relevance" else "0"
+        order = "" if query.sort == "relevance" else "ORDER BY e.date DESC NULLS LAST, e.id"
+        sql = f"""
+            SELECT e.id, e.type, e.space_id, e.author_id, e.date, {score} AS score
+            FROM search_entries e WHERE {where} {order} LIMIT :cap
+        """  # noqa: S608  (only fixed identifiers are interpolated; values are bound)
+        return list(conn.execute(text(sql), params))
+
     def search(self, query: SearchQuery) -> SearchResults:
         empty = SearchResults([], 0, query.page, query.per_page)
         words = query_words(query.text)
         if not query.scopes or not words:
             return empty
         cfg = self.config
-        params: dict[str, Any] = {"text": query.text[:200]}
-        where = self._where(query, params)
-        score = "ts_rank_cd(e.tsv, q.query)" if query.sort == "relevance" else "0"
-        order = (
-            "score DESC, e.date DESC NULLS LAST, e.id"
-            if query.sort == "relevance"
-            else "e.date DESC NULLS LAST, e.id"
-        )
-        params.update(limit=query.per_page, offset=(query.page - 1) * query.per_page)
-        sql = f"""
-            WITH q AS (SELECT websearch_to_tsquery('{cfg}', :text) AS query),
-            page AS (
-              SELECT e.id, e.type, e.object_id, e.space_id, e.module, e.title, e.url,
-                     e.author_id, e.date, e.tags, e.excerpt, {score} AS score,
-                     count(*) OVER () AS total
-              FROM search_entries e, q WHERE {where}
-              ORDER BY {order} LIMIT :limit OFFSET :offset
-            )
-            SELECT page.*, ts_headline('{cfg}', page.excerpt, q.query, :opts) AS snippet
-            FROM page, q ORDER BY {order.replace('e.', 'page.')}
-        """  # noqa: S608  (only fixed identifiers are interpolated; values are bound)
-        params["opts"] = _HEADLINE_OPTIONS
-        with self._engine().connect() as conn:
-            rows = conn.execute(text(sql), params).mappings().all()
-            total = int(rows[0]["total"]) if rows else 0
-            if not rows and query.page > 1:
-                total = self._count(conn, where, params, cfg)
-            facets = self._facets(conn, where, params, cfg) if query.facets and (rows or total) else {}
-        hits = [
-            Hit(
+        with self._engine().connect() as conn, conn.begin():
+            # a large enough work_mem keeps the bitmaps of common words exact (not lossy)
+            conn.exec_driver_sql(f"SET LOCAL work_mem = '{WORK_MEM}'")
+            found = self._candidates(conn, query, cfg)
+            if query.sort == "relevance":
+                never = datetime.min.replace(tzinfo=UTC)
+                found.sort(key=lambda r: (-r.score, -(r.date or never).timestamp(), r.id))
+            start = (query.page - 1) * query.per_page
+            page = found[start : start + query.per_page]
+            rows = self._page_rows(conn, [r.id for r in page], query.text[:200], cfg) if page else {}
+        facets = _facets(found) if query.facets and found else {}
+        hits = []
+        for cand in page:
+            r = rows.get(cand.id)
+            if r is None:  # deleted between the two statements
+                continue
+            hits.append(Hit(
                 type=r["type"],
                 object_id=int(r["object_id"]),
                 space_id=int(r["space_id"]),
@@ -265,34 +317,22 @@ class PostgresBackend(SearchBackend):
                 date=r["date"],
                 snippet=r["snippet"] or (r["excerpt"] or "")[:220],
                 tags=list(r["tags"] or []),
-                score=float(r["score"] or 0),
-            )
-            for r in rows
-        ]
-        return SearchResults(hits, total, query.page, query.per_page, facets, None)
+                score=float(cand.score or 0),
+            ))
+        results = SearchResults(hits, len(found), query.page, query.per_page, facets, None)
+        results.capped = len(found) >= RANK_LIMIT
+        return results
 
-    def _count(self, conn: Connection, where: str, params: dict[str, Any], cfg: str) -> int:
-        sql = f"""WITH q AS (SELECT websearch_to_tsquery('{cfg}', :text) AS query)
-                  SELECT count(*) FROM search_entries e, q WHERE {where}"""  # noqa: S608 - only our text-search config name and clauses; values are bound
-        return int(conn.execute(text(sql), params).scalar() or 0)
-
-    def _facets(self, conn: Connection, where: str, params: dict[str, Any], cfg: str) -> dict[str, dict[str, int]]:
+    def _page_rows(self, conn: Connection, ids: list[int], text_: str, cfg: str) -> dict[int, Any]:
+        """The shown page's rows, with a highlighted snippet computed for them only."""
         sql = f"""
-            WITH q AS (SELECT websearch_to_tsquery('{cfg}', :text) AS query)
-            SELECT e.type, e.space_id, e.author_id,
-                   GROUPING(e.type) AS gt, GROUPING(e.space_id) AS gs, count(*) AS n
-            FROM search_entries e, q WHERE {where}
-            GROUP BY GROUPING SETS ((e.type), (e.space_id), (e.author_id))
-        """  # noqa: S608 - only our text-search config name and clauses; values are bound
-        facets: dict[str, dict[str, int]] = {"type": {}, "space": {}, "author": {}}
-        for row in conn.execute(text(sql), params).mappings():
-            if row["gt"] == 0:
-                facets["type"][row["type"]] = int(row["n"])
-            elif row["gs"] == 0:
-                facets["space"][str(row["space_id"])] = int(row["n"])
-            elif row["author_id"] is not None:
-                facets["author"][str(row["author_id"])] = int(row["n"])
-        return facets
+            SELECT e.id, e.type, e.object_id, e.space_id, e.module, e.title, e.url, e.author_id,
+                   e.date, e.tags, e.excerpt,
+                   ts_headline('{cfg}', e.excerpt, websearch_to_tsquery('{cfg}', :text), :opts) AS snippet
+            FROM search_entries e WHERE e.id = ANY(:ids)
+        """  # noqa: S608  (only our text-search config name; values are bound)
+        params = {"ids": ids, "text": text_, "opts": _HEADLINE_OPTIONS}
+        return {r["id"]: r for r in conn.execute(text(sql), params).mappings()}
 
     def suggest(self, text_: str, scopes: frozenset[str], limit: int = 8) -> list[Hit]:
         complete, last = suggestion_words(text_)

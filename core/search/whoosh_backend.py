@@ -9,6 +9,7 @@ never wait for writers: each query uses the latest committed segments.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from array import array
@@ -39,8 +40,44 @@ from .documents import MARK_END, MARK_START, SearchDocument
 log = logging.getLogger(__name__)
 
 WRITE_RETRIES = 40
+#: Memory of one writer's posting pool (MB): bigger means fewer sorted runs to merge.
+WRITER_LIMIT_MB = 256
+#: Documents per job handed to the indexing processes of a full rebuild.
+REBUILD_BATCH = 1000
+#: Processes indexing a full rebuild (``PARVIS_SEARCH_REBUILD_PROCS``; 1, the default:
+#: the calling process only). Each extra process writes its own segment.
+REBUILD_PROCS = max(1, min(os.cpu_count() or 1, int(os.environ.get("PARVIS_SEARCH_REBUILD_PROCS") or 1)))
 #: Segments x scope sets whose allowed documents are kept in memory.
 SCOPE_CACHE_SIZE = 128
+
+
+def _cache_missing_columns() -> None:
+    """Make whoosh remember that a segment has no lengths column for a field.
+
+    ``W3PerDocReader._cached_reader`` caches the readers it opens but not their absence,
+    so while a segment is written every posting of an ``ID`` field (which has no lengths)
+    asks the file system whether the column file exists: 18 ``stat`` calls per document.
+    Segments never change once written, so the absence can be remembered.
+    """
+    from whoosh.codec import whoosh3
+
+    reader_class = whoosh3.W3PerDocReader
+    if getattr(reader_class, "_parvis_patched", False):
+        return
+
+    def _cached_reader(self: Any, fieldname: str, column: Any) -> Any:
+        try:
+            return self._readers[fieldname]
+        except KeyError:
+            reader = self.column_reader(fieldname, column) if self.has_column(fieldname) else None
+            self._readers[fieldname] = reader
+            return reader
+
+    reader_class._cached_reader = _cached_reader
+    reader_class._parvis_patched = True
+
+
+_cache_missing_columns()
 
 
 def build_schema() -> Schema:
@@ -129,7 +166,7 @@ class WhooshBackend(SearchBackend):
         delay = 0.05
         for _attempt in range(WRITE_RETRIES):
             try:
-                return self._index().writer(limitmb=128, **kwargs)
+                return self._index().writer(limitmb=WRITER_LIMIT_MB, **kwargs)
             except LockError:
                 time.sleep(delay)
                 delay = min(delay * 2, 1.0)
@@ -184,7 +221,12 @@ class WhooshBackend(SearchBackend):
         writer.commit()
 
     def rebuild(self, docs: Iterable[SearchDocument], space_id: int | None = None) -> int:
-        writer = self._writer()
+        if space_id is None and REBUILD_PROCS > 1:
+            # Everything: analysis is pure Python, so several processes index in parallel
+            # (whoosh's MpWriter), each writing its own segment, merged at the end.
+            writer = self._writer(procs=REBUILD_PROCS, batchsize=REBUILD_BATCH, multisegment=True)
+        else:
+            writer = self._writer()
         count = 0
         try:
             if space_id is not None:

@@ -9,6 +9,7 @@ from flask import abort, flash, g, make_response, redirect, render_template, req
 from flask_babel import gettext
 from werkzeug.exceptions import ClientDisconnected
 
+from parvis import coedit
 from parvis.extensions import db
 from parvis.security_headers import CSP as PAGE_CSP
 from parvis.services.permissions import can
@@ -25,6 +26,7 @@ from .blueprint import (
     send_stored,
     user,
 )
+from .coedit import KIND, live_key
 from .models import Document, DocumentVersion, ShareLink
 from .policy import CONTENT_TYPE, can_edit, can_manage, can_upload, locked_for, shares_enabled
 
@@ -59,11 +61,15 @@ def show(doc_id: int) -> Any:
     rows = services.folder_rows(space)
     links = shares.links_of(doc) if can(me, "documents.share", space) else []
     new_token = request.args.get("token") if links else None
+    versions = services.versions_of(doc)
+    live = coedit.live_text(KIND, doc.id) if doc.is_note else None
     html = render_template(
         "documents/show.html",
         doc=doc,
         version=version,
-        versions=services.versions_of(doc),
+        versions=versions,
+        live_body=live,
+        coauthors=_coauthors(doc, versions),
         preview=_preview(doc, version),
         chain=services.ancestors(rows, doc.folder_id),
         move_targets=services.folder_paths(rows),
@@ -82,6 +88,18 @@ def show(doc_id: int) -> Any:
         # The page frames its own PDF preview (same origin, nothing else).
         response.headers["Content-Security-Policy"] = PAGE_CSP.replace("frame-src 'none'", "frame-src 'self'")
     return response
+
+
+def _coauthors(doc: Document, versions: list[DocumentVersion]) -> dict[int, list[str]]:
+    """Version id -> names of the people who co-edited it live, besides its author."""
+    if not doc.is_note:
+        return {}
+    found = coedit.coauthors(KIND, doc.id, [str(v.id) for v in versions])
+    authors = {str(v.id): v.author_id for v in versions}
+    return {
+        int(key): [name for user_id, name in people if user_id != authors.get(key)]
+        for key, people in found.items()
+    }
 
 
 @bp.get("/d/<int:doc_id>/download")
@@ -189,11 +207,16 @@ def restore_version(doc_id: int, number: int) -> Any:
     doc = doc_or_404(doc_id)
     require(can_upload(user(), g.space))
     version = _version_or_404(doc, number)
+    if doc.is_note:
+        # Live changes not cut yet are kept as their own version before the restore.
+        coedit.before_form_save(KIND, doc.id, user())
     try:
-        services.restore_version(doc, version, user())
+        restored = services.restore_version(doc, version, user())
         services.commit()
     except services.DocError as exc:
         return fail(exc, _back(doc))
+    if doc.is_note:
+        coedit.stored_text_changed(KIND, doc.id, restored.body or "", str(restored.id))
     flash(gettext("Version %(n)s is the current version again.", n=number), "success")
     return redirect(_back(doc))
 
@@ -208,8 +231,14 @@ def edit_note(doc_id: int) -> Any:
     body = current.body if current else ""
     base_id = current.id if current else None
     conflict = error = None
+    live = request.method == "GET" and not locked_for(doc, user())
+    if request.method == "POST" and request.form.get("coedit") == "1":
+        return _save_live(doc)
     if request.method == "POST":
         body = request.form.get("body", "")
+        # Live changes not cut yet become a version first: this form's base is then
+        # stale and the conflict view protects both texts.
+        coedit.before_form_save(KIND, doc.id, user())
         try:
             saved = services.save_note(doc, body, request.form.get("base_version_id"), user())
             services.commit()
@@ -221,11 +250,27 @@ def edit_note(doc_id: int) -> Any:
             services.discard()
             error = exc
         else:
+            if saved is not None:
+                coedit.stored_text_changed(KIND, doc.id, saved.body or "", str(saved.id))
             flash(gettext("Note saved.") if saved else gettext("Nothing changed."), "success")
             return redirect(_back(doc))
     status = 409 if conflict else (error.status if error else 200)
     return render_template("documents/note_edit.html", doc=doc, body=body, base_id=base_id, conflict=conflict,
-                           error=error, locked=locked_for(doc, user())), status
+                           error=error, locked=locked_for(doc, user()),
+                           coedit_doc=live_key(doc) if live else None), status
+
+
+def _save_live(doc: Document) -> Any:
+    """The form posted from the live editor: the co-editing service cuts a version
+    from the shared text (the textarea's copy is not used)."""
+    try:
+        saved = coedit.cut_revision(KIND, doc.id, user(), "")
+    except services.DocError as exc:
+        services.discard()
+        flash(exc.message, "error")
+        return redirect(url_for("documents.edit_note", doc_id=doc.id))
+    flash(gettext("Note saved.") if saved else gettext("Nothing changed."), "success")
+    return redirect(_back(doc))
 
 
 def _conflict(exc: services.NoteConflict, mine: str) -> dict[str, Any]:

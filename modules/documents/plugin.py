@@ -150,3 +150,11 @@ def parvis_demo_seed(space: Any, module_id: str, users: list[Any]) -> None:
     from .demo import seed
 
     seed(space, users)
+
+
+@hookimpl
+def parvis_coedit_kinds() -> list[Any]:
+    """Markdown notes are co-editable live (see :mod:`.coedit`)."""
+    from .coedit import DOCUMENTS_NOTE
+
+    return [DOCUMENTS_NOTE]

@@ -1,310 +1,199 @@
 """JSON API of the posts module, mounted at ``/api/v1/spaces/<space_slug>/posts/``.
 
-Errors use the core's shape (:func:`parvis.errors.api_error`); invalid input answers
-422 with ``fields`` mapping each field to its messages. Bearer-token clients need no
-CSRF token; browser-session clients send ``X-CSRFToken``.
+Every endpoint is declared with :func:`parvis.api.api_endpoint` and the schemas of
+:mod:`.api_schemas`, so it is in the OpenAPI document. Errors use the core's shape;
+invalid input answers 422 with ``fields`` naming each bad field. A post a user may not
+see answers 404; changing one they may see but not edit answers 403. CSRF is the
+core's: bearer-token clients need no token, browser-session clients send ``X-CSRFToken``.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
-from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint, abort, current_app, g, jsonify, request
-from flask_babel import gettext
-from flask_login import current_user
+from flask import Blueprint
 from sqlalchemy import and_, or_
 from sqlalchemy.sql import Select
 
-from parvis.errors import api_error
-from parvis.extensions import csrf, db
-from parvis.input_guards import valid_id
+from parvis.api import ApiError, api_endpoint, current_space, me
+from parvis.extensions import db
+from parvis.services.markdown import render_markdown
 
 from . import content, service
-from .models import BODY_MAX, TITLE_MAX, Post
+from .api_schemas import (
+    FeedPosition,
+    PostCreateSchema,
+    PostListQuerySchema,
+    PostListSchema,
+    PostSchema,
+    PostUpdateSchema,
+    encode_cursor,
+)
+from .models import Post
 from .service import PostInput
-from .tags import check_tags, parse_tags
 
 api_bp = Blueprint("posts_api", __name__)
-csrf.exempt(api_bp)
+TAGS = ("posts",)
 
 
-@api_bp.before_request
-def _csrf_for_cookie_sessions() -> None:
-    """Cookie-authenticated writes still need a CSRF token; bearer tokens do not."""
-    if current_app.config.get("WTF_CSRF_ENABLED", True) and not g.get("api_token_auth"):
-        csrf.protect()
-
-
-# -- serialisation -------------------------------------------------------------------
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
-
-
-def serialize(post: Post, *, comment_count: int | None = None) -> dict[str, Any]:
-    """The JSON representation of a post."""
-    slug = g.space.slug
+def serialize(post: Post, *, comment_count: int) -> dict[str, Any]:
+    """The values :class:`PostSchema` dumps for ``post``."""
+    slug = current_space().slug
     author = post.author
-    data: dict[str, Any] = {
+    return {
         "id": post.id,
         "title": post.title,
         "body": post.body,
-        "body_html": str(_render(post.body)),
+        "body_html": str(render_markdown(post.body)),
         "status": post.state,
         "hidden": post.hidden,
         "pinned": post.pinned,
         "announcement": post.announcement,
         "tags": [t.name for t in post.tags],
-        "author": {"id": author.id, "username": author.username, "name": author.name}
-        if author
-        else None,
+        "author": author,
         "cover_url": service.cover_url(post, slug),
-        "published_at": _iso(post.published_at),
-        "created_at": _iso(post.created_at),
-        "updated_at": _iso(post.updated_at),
+        "published_at": post.published_at,
+        "created_at": post.created_at,
+        "updated_at": post.updated_at,
         "url": service.post_url(post, slug),
+        "comment_count": comment_count,
     }
-    if comment_count is not None:
-        data["comment_count"] = comment_count
-    return data
 
 
-def _render(body: str) -> str:
-    from parvis.services.markdown import render_markdown
-
-    return render_markdown(body)
+def _one(post: Post) -> dict[str, Any]:
+    return serialize(post, comment_count=content.comment_counts([post.id]).get(post.id, 0))
 
 
-# -- input -------------------------------------------------------------------------------
-
-
-def _fail(code: int, message: str, fields: dict[str, list[str]] | None = None) -> None:
-    """Stop the request with a JSON error of the core's shape."""
-    response, status = api_error(code, message, fields)
-    response.status_code = status
-    abort(response)
-
-
-def _payload() -> dict[str, Any]:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        _fail(400, gettext("Send a JSON object."))
-    return data
-
-
-def _text(data: dict, name: str, limit: int, required: bool, errors: dict) -> str | None:
-    if name not in data:
-        if required:
-            errors[name] = [gettext("This field is required.")]
-        return None
-    value = data[name]
-    if not isinstance(value, str):
-        errors[name] = [gettext("Must be a string.")]
-        return None
-    if required and not value.strip():
-        errors[name] = [gettext("This field is required.")]
-    elif len(value) > limit:
-        errors[name] = [gettext("At most %(n)s characters.", n=limit)]
-    return value
-
-
-def _bool(data: dict, name: str, errors: dict) -> bool | None:
-    if name not in data:
-        return None
-    if not isinstance(data[name], bool):
-        errors[name] = [gettext("Must be true or false.")]
-        return None
-    return data[name]
-
-
-def _datetime(data: dict, name: str, errors: dict) -> tuple[datetime | None, bool]:
-    """(value, cleared): an ISO 8601 date-time (UTC when no offset), or null."""
-    if name not in data:
-        return None, False
-    raw = data[name]
-    if raw is None or raw == "":
-        return None, True
-    try:
-        value = datetime.fromisoformat(str(raw))
-    except ValueError:
-        errors[name] = [gettext("Use an ISO 8601 date and time, e.g. 2030-01-31T09:00:00Z.")]
-        return None, False
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC), False
-
-
-def clean(data: dict[str, Any], *, partial: bool) -> tuple[PostInput, dict[str, list[str]]]:
-    """Validate a create (``partial=False``) or update payload."""
-    errors: dict[str, list[str]] = {}
-    title = _text(data, "title", TITLE_MAX, not partial, errors)
-    if partial and title is not None and not title.strip() and "title" not in errors:
-        errors["title"] = [gettext("This field is required.")]
-    body = _text(data, "body", BODY_MAX, not partial, errors)
-    if partial and body is not None and not body.strip() and "body" not in errors:
-        errors["body"] = [gettext("This field is required.")]
-    tags = None
-    if "tags" in data:
-        raw = data["tags"]
-        if isinstance(raw, str) or (
-            isinstance(raw, list) and all(isinstance(t, str) for t in raw)
-        ):
-            tags = parse_tags(raw)
-            problem = check_tags(tags)
-            if problem:
-                errors["tags"] = [problem]
-        else:
-            errors["tags"] = [gettext("Give a list of strings.")]
-    publish = None
-    if "status" in data:
-        if data["status"] not in ("draft", "published"):
-            errors["status"] = [gettext("Use draft or published.")]
-        else:
-            publish = data["status"] == "published"
-    publish_at, cleared = _datetime(data, "publish_at", errors)
-    result = PostInput(
-        title=title,
-        body=body,
-        tags=tags,
-        publish=publish,
-        publish_at=publish_at,
-        clear_publish_at=cleared,
-        pinned=_bool(data, "pinned", errors),
-        announcement=_bool(data, "announcement", errors),
+def post_input(body: dict[str, Any]) -> PostInput:
+    """The service's input for a loaded create or update body (absent means unchanged)."""
+    status = body.get("status")
+    return PostInput(
+        title=body.get("title"),
+        body=body.get("body"),
+        tags=body.get("tags"),
+        publish=None if status is None else status == "published",
+        publish_at=body.get("publish_at"),
+        clear_publish_at="publish_at" in body and body["publish_at"] is None,
+        pinned=body.get("pinned"),
+        announcement=body.get("announcement"),
     )
-    return result, errors
 
 
-# -- listing -----------------------------------------------------------------------------
-
-
-def _encode_cursor(post: Post) -> str:
-    raw = json.dumps([post.pinned, _iso(post.published_at), post.id])
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def _after_cursor(stmt: Select, cursor: str) -> Select:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        pinned, published, post_id = json.loads(base64.urlsafe_b64decode(padded))
-        published_at = datetime.fromisoformat(published)
-        if not isinstance(pinned, bool) or not isinstance(post_id, int):
-            raise ValueError(cursor)
-    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError):
-        _fail(400, gettext("Invalid cursor."), {"cursor": [gettext("Invalid cursor.")]})
+def _after(stmt: Select, position: FeedPosition) -> Select:
+    """The feed after ``position`` (the feed is ordered pinned, published_at, id, descending)."""
     later = or_(
-        Post.published_at < published_at,
-        and_(Post.published_at == published_at, Post.id < post_id),
+        Post.published_at < position.published_at,
+        and_(Post.published_at == position.published_at, Post.id < position.post_id),
     )
-    if pinned:
+    if position.pinned:
         return stmt.filter(or_(Post.pinned.is_(False), and_(Post.pinned.is_(True), later)))
     return stmt.filter(Post.pinned.is_(False), later)
 
 
-@api_bp.get("/")
-def list_posts():  # noqa: ANN201
-    """List the space's published posts, pinned first, then newest.
-
-    Query parameters: ``tag`` (tag slug), ``author`` (user id), ``per_page`` (1-50),
-    and either ``cursor`` (from ``next_cursor``) or ``page`` (1-based).
-    """
-    space = g.space
-    service.release_due(space)
-    per_page = request.args.get("per_page", type=int) or service.settings(space)["posts_per_page"]
-    per_page = max(1, min(per_page, service.MAX_PER_PAGE))
-    stmt = service.feed_query(
-        space,
-        tag=(request.args.get("tag") or "").strip()[:64] or None,
-        author_id=valid_id(request.args.get("author")) if request.args.get("author") else None,
-        include_hidden=service.may_moderate(current_user, space),
-    )
-    cursor = request.args.get("cursor")
-    if cursor:
-        stmt = _after_cursor(stmt, cursor)
-        page = service.paginate(stmt, 1, per_page)
-        number = None
-    else:
-        number = max(1, request.args.get("page", 1, type=int) or 1)
-        page = service.paginate(stmt, number, per_page)
-    counts = content.comment_counts([p.id for p in page.items])
-    return jsonify(
-        {
-            "items": [serialize(p, comment_count=counts.get(p.id, 0)) for p in page.items],
-            "page": number,
-            "per_page": per_page,
-            "has_more": page.has_next,
-            "next_cursor": _encode_cursor(page.items[-1]) if page.has_next else None,
-        }
-    )
-
-
-def _visible_or_404(post_id: int) -> Post:
-    post = service.get_visible(g.space, post_id, current_user)
+def _visible(post_id: int) -> Post:
+    post = service.get_visible(current_space(), post_id, me())
     if post is None:
-        abort(404)
+        raise ApiError(404)
     return post
 
 
-@api_bp.get("/<int:post_id>")
-def get_post(post_id: int):  # noqa: ANN201
-    """Get one post.
+def _editable(post_id: int) -> Post:
+    post = _visible(post_id)
+    if not service.may_edit(me(), post):
+        raise ApiError(403)
+    return post
+
+
+@api_endpoint(
+    api_bp, "/", ["GET"], query=PostListQuerySchema, response=PostListSchema, tags=TAGS
+)
+def list_posts(query: dict[str, Any]) -> dict[str, Any]:
+    """The space's published posts, pinned first, then the newest.
+
+    Filters: ``tag`` (a tag's slug), ``author`` (a user id). Walk the feed with
+    ``cursor`` (the previous answer's ``next_cursor``, stable while posts are added) or
+    ``page`` (from 1). Moderators also see hidden posts.
+    """
+    space, user = current_space(), me()
+    service.release_due(space)
+    per_page = min(query["per_page"] or service.settings(space)["posts_per_page"], service.MAX_PER_PAGE)
+    stmt = service.feed_query(
+        space,
+        tag=(query["tag"] or "").strip()[:64] or None,
+        author_id=query["author"],
+        include_hidden=service.may_moderate(user, space),
+    )
+    number: int | None
+    if query["cursor"] is not None:
+        page = service.paginate(_after(stmt, query["cursor"]), 1, per_page)
+        number = None
+    else:
+        number = query["page"]
+        page = service.paginate(stmt, number, per_page)
+    counts = content.comment_counts([p.id for p in page.items])
+    last = page.items[-1] if page.items else None
+    return {
+        "items": [serialize(p, comment_count=counts.get(p.id, 0)) for p in page.items],
+        "page": number,
+        "per_page": per_page,
+        "has_more": page.has_next,
+        "next_cursor": encode_cursor(last.pinned, last.published_at, last.id)
+        if page.has_next and last
+        else None,
+    }
+
+
+@api_endpoint(api_bp, "/<int:post_id>", ["GET"], response=PostSchema, tags=TAGS, errors=[404])
+def get_post(post_id: int) -> dict[str, Any]:
+    """One post.
 
     Drafts are visible to their author only; pending, scheduled and hidden posts to
-    their author and moderators.
+    their author and the moderators; anything else answers 404.
     """
-    post = _visible_or_404(post_id)
-    counts = content.comment_counts([post.id])
-    return jsonify(serialize(post, comment_count=counts.get(post.id, 0)))
+    return _one(_visible(post_id))
 
 
-@api_bp.post("/")
-def create_post():  # noqa: ANN201
-    """Create a post.
+@api_endpoint(
+    api_bp, "/", ["POST"], body=PostCreateSchema, response=PostSchema, tags=TAGS, errors=[403]
+)
+def create_post(body: dict[str, Any]) -> dict[str, Any]:
+    """Write a post.
 
-    JSON body: ``title`` and ``body`` (markdown) required; optional ``tags`` (list or
-    comma-separated string), ``status`` (``published`` by default, or ``draft``),
-    ``publish_at`` (ISO 8601; a future date schedules the post), ``pinned`` and
-    ``announcement`` (ignored without the permission).
+    ``title`` and ``body`` (markdown) are required. ``status`` is ``published`` by
+    default (it waits for approval when the space requires it) or ``draft``; a future
+    ``publish_at`` schedules the post; ``pinned`` and ``announcement`` are ignored
+    without the permission.
     """
-    space = g.space
-    if not service.may_create(current_user, space):
-        abort(403)
-    data, errors = clean(_payload(), partial=False)
-    if errors:
-        return api_error(422, None, errors)
+    space, user = current_space(), me()
+    if not service.may_create(user, space):
+        raise ApiError(403)
+    data = post_input(body)
     if data.publish is None:
         data.publish = True
-    post = service.create_post(space, current_user, data)
+    post = service.create_post(space, user, data)
     db.session.commit()
-    return jsonify(serialize(post, comment_count=0)), 201
+    return serialize(post, comment_count=0)
 
 
-@api_bp.route("/<int:post_id>", methods=["PATCH", "PUT"])
-def update_post(post_id: int):  # noqa: ANN201
-    """Update a post (its author or a moderator); send only the fields to change."""
-    post = _visible_or_404(post_id)
-    if not service.may_edit(current_user, post):
-        abort(403)
-    data, errors = clean(_payload(), partial=True)
-    if errors:
-        return api_error(422, None, errors)
-    service.update_post(post, current_user, data)
+@api_endpoint(
+    api_bp, "/<int:post_id>", ["PATCH", "PUT"], body=PostUpdateSchema, response=PostSchema,
+    tags=TAGS, errors=[403, 404],
+)
+def update_post(post_id: int, body: dict[str, Any]) -> dict[str, Any]:
+    """Change a post (its author or a moderator).
+
+    Send only the fields to change, with ``PATCH`` or ``PUT`` alike: the others keep
+    their value. A moderator who publishes a pending post approves it.
+    """
+    post = _editable(post_id)
+    service.update_post(post, me(), post_input(body))
     db.session.commit()
-    counts = content.comment_counts([post.id])
-    return jsonify(serialize(post, comment_count=counts.get(post.id, 0)))
+    return _one(post)
 
 
-@api_bp.delete("/<int:post_id>")
-def delete_post(post_id: int):  # noqa: ANN201
+@api_endpoint(api_bp, "/<int:post_id>", ["DELETE"], tags=TAGS, errors=[403, 404])
+def delete_post(post_id: int) -> None:
     """Delete a post (its author or a moderator) with its comments and reactions."""
-    post = _visible_or_404(post_id)
-    if not service.may_edit(current_user, post):
-        abort(403)
-    service.delete_post(post, current_user)
+    post = _editable(post_id)
+    service.delete_post(post, me())
     db.session.commit()
-    return "", 204

@@ -12,6 +12,7 @@ from typing import Any
 from flask import Blueprint, jsonify, redirect, request, url_for
 from flask_babel import gettext
 
+from parvis import coedit
 from parvis.api import (
     ApiError,
     Page,
@@ -35,6 +36,7 @@ from .api_schemas import (
     RevisionSchema,
     TreeSchema,
 )
+from .coedit import KIND
 from .helpers import render_body
 from .models import WikiPage, WikiRevision
 from .outline import PageNode, load_outline
@@ -140,9 +142,10 @@ def update_page(slug: str, body: dict[str, Any]) -> Any:
     space = current_space()
     require("wiki.edit", space)
     page = _page_or_error(slug)
+    coedit.before_form_save(KIND, page.id, me())  # uncut live changes make the base stale
     current = page.current_revision
     try:
-        services.save_page(
+        revision = services.save_page(
             page, space, me(),
             title=body.get("title", current.title if current else page.title),
             body=body.get("body", current.body if current else ""),
@@ -167,6 +170,8 @@ def update_page(slug: str, body: dict[str, Any]) -> Any:
     if "is_template" in body:
         page.is_template = bool(body["is_template"])
     db.session.commit()
+    if revision is not None:
+        coedit.stored_text_changed(KIND, page.id, revision.body, str(revision.id))
     return _detail(page)
 
 
@@ -228,9 +233,12 @@ def restore_revision(slug: str, number: int) -> Any:
     revision = services.get_revision(page, number)
     if revision is None:
         raise ApiError(404)
+    coedit.before_form_save(KIND, page.id, me())
     try:
-        services.restore_revision(page, space, me(), revision)
+        restored = services.restore_revision(page, space, me(), revision)
     except services.WikiError as exc:
         raise _wiki_error(exc) from exc
     db.session.commit()
+    if restored is not None:
+        coedit.stored_text_changed(KIND, page.id, restored.body, str(restored.id))
     return _detail(page)

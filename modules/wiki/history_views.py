@@ -7,10 +7,12 @@ from flask_babel import gettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from parvis import coedit
 from parvis.extensions import db
 
 from . import services
 from .blueprint import bp, gone, load_page, require
+from .coedit import KIND
 from .diff import word_diff
 from .helpers import may, render_body
 from .models import WikiRevision
@@ -32,11 +34,22 @@ def history(slug: str):  # noqa: ANN201
         "wiki/history.html",
         page=page,
         revisions=revisions,
+        coauthors=_coauthors(page.id, revisions),
         total=total,
         page_number=number,
         has_next=number * PER_PAGE < total,
         can_edit=may("wiki.edit", g.space) and not page.is_deleted,
     )
+
+
+def _coauthors(page_id: int, revisions: list[WikiRevision]) -> dict[int, list[str]]:
+    """Revision id -> names of the people who co-edited it live, besides its author."""
+    found = coedit.coauthors(KIND, page_id, [str(r.id) for r in revisions])
+    authors = {str(r.id): r.author_id for r in revisions}
+    return {
+        int(key): [name for user_id, name in people if user_id != authors.get(key)]
+        for key, people in found.items()
+    }
 
 
 def _revision_or_404(page: object, number: int) -> WikiRevision:
@@ -104,6 +117,8 @@ def restore_revision(slug: str, number: int):  # noqa: ANN201
     if isinstance(page, Response):
         return gone(page, 409)
     revision = _revision_or_404(page, number)
+    # Live changes not cut yet are kept as their own revision before the restore.
+    coedit.before_form_save(KIND, page.id, current_user)
     try:
         saved = services.restore_revision(page, g.space, current_user, revision)
     except services.WikiError as exc:
@@ -112,5 +127,6 @@ def restore_revision(slug: str, number: int):  # noqa: ANN201
         return redirect(url_for("wiki.history", slug=page.slug))
     db.session.commit()
     if saved is not None:
+        coedit.stored_text_changed(KIND, page.id, saved.body, str(saved.id))
         flash(gettext("Revision %(n)s restored as revision %(m)s.", n=number, m=saved.number), "success")
     return redirect(url_for("wiki.view_page", slug=page.slug))

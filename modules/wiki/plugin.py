@@ -112,3 +112,11 @@ def parvis_demo_seed(space: Any, module_id: str, users: list[Any]) -> None:
     from .demo import seed
 
     seed(space, users)
+
+
+@hookimpl
+def parvis_coedit_kinds() -> list[Any]:
+    """Wiki page bodies are co-editable live (see :mod:`.coedit`)."""
+    from .coedit import WIKI_PAGE
+
+    return [WIKI_PAGE]

@@ -7,11 +7,13 @@ from flask_babel import gettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from parvis import coedit
 from parvis.extensions import db
 from parvis.services.attachments import attachments_for
 
 from . import services
 from .blueprint import bp, gone, load_page, require
+from .coedit import KIND, live_key
 from .diff import word_diff
 from .forms import NewPageForm, PageForm
 from .helpers import may, render_body, settings
@@ -52,7 +54,9 @@ def view_page(slug: str):  # noqa: ANN201
     outline = load_outline(space)
     can_edit = may("wiki.edit", space)
     outgoing, incoming = services.link_rows(page)
-    rendered = render_body(page.body, space, outline=outline, can_create=can_edit, stored_links=outgoing)
+    live = coedit.live_text(KIND, page.id)
+    body = live if live is not None else page.body
+    rendered = render_body(body, space, outline=outline, can_create=can_edit, stored_links=outgoing)
     backlinks = sorted(
         (outline.by_id[i] for i in incoming if i in outline.by_id), key=lambda n: (n.title_key, n.id)
     )
@@ -71,6 +75,7 @@ def view_page(slug: str):  # noqa: ANN201
         can_delete=may("wiki.delete", space),
         attachments=_attachments(page),
         comments_on=bool(conf.get("comments", True)),
+        live=live is not None,
     )
 
 
@@ -133,9 +138,14 @@ def edit_page(slug: str):  # noqa: ANN201
         form.body.data = revision.body if revision else ""
         form.is_template.data = page.is_template
         form.base_revision_id.data = str(page.current_revision_id or "")
-        return render_template("wiki/edit.html", page=page, form=form, conflict=None)
+        return render_template("wiki/edit.html", page=page, form=form, conflict=None, coedit_doc=live_key(page))
     if not form.validate_on_submit():
         return render_template("wiki/edit.html", page=page, form=form, conflict=None), 422
+    if request.form.get("coedit") == "1":
+        return _save_live(page, form)
+    # Live changes not cut yet become a revision first: this form's base is then stale
+    # and the merge view below protects both texts.
+    coedit.before_form_save(KIND, page.id, current_user)
     try:
         revision = services.save_page(
             page,
@@ -156,7 +166,42 @@ def edit_page(slug: str):  # noqa: ANN201
     template_changed = bool(form.is_template.data) != page.is_template
     page.is_template = bool(form.is_template.data)
     db.session.commit()
+    if revision is not None:
+        coedit.stored_text_changed(KIND, page.id, revision.body, str(revision.id))
     if revision is None and not template_changed:
+        flash(gettext("No changes to save."), "info")
+    else:
+        flash(gettext("Page saved."), "success")
+    return redirect(url_for("wiki.view_page", slug=page.slug))
+
+
+def _save_live(page: WikiPage, form: PageForm) -> Response | tuple[str, int]:
+    """The form posted from the live editor: the body is the shared text, cut into a
+    revision by the co-editing service; a title change is saved as a normal revision."""
+    space = g.space
+    summary = services.clean_summary(form.summary.data)
+    try:
+        cut = coedit.cut_revision(KIND, page.id, current_user, summary)
+        db.session.refresh(page)
+        current = page.current_revision
+        title_changed = current is not None and services.clean_title(form.title.data) != current.title
+        renamed = None
+        if title_changed:
+            renamed = services.save_page(
+                page, space, current_user,
+                title=form.title.data, body=current.body, summary=summary,
+                base_revision_id=current.id,
+            )
+    except services.WikiError as exc:
+        db.session.rollback()
+        _apply_errors(form, exc)
+        return render_template("wiki/edit.html", page=page, form=form, conflict=None), 422
+    template_changed = bool(form.is_template.data) != page.is_template
+    page.is_template = bool(form.is_template.data)
+    db.session.commit()
+    if renamed is not None:
+        coedit.stored_text_changed(KIND, page.id, renamed.body, str(renamed.id))
+    if cut is None and not title_changed and not template_changed:
         flash(gettext("No changes to save."), "info")
     else:
         flash(gettext("Page saved."), "success")
