@@ -154,6 +154,9 @@ def editor_worker(url: str, key: str, cookies: list[str], seconds: float, seed: 
             self.sent_bytes = 0
             self.acks: list[float] = []
             self.errors = 0
+            self.capturing = False
+            self.outbox: list[bytes] = []
+            self.doc.observe(self.on_transaction)
             self.client = socketio.Client(reconnection=False)
             self.client.on("coedit:update", self.on_update)
             self.client.connect(url, headers={"Cookie": f"session={cookie}"}, transports=["websocket"],
@@ -162,6 +165,10 @@ def editor_worker(url: str, key: str, cookies: list[str], seconds: float, seed: 
             assert answer["ok"], answer
             with self.lock:
                 self.doc.apply_update(base64.b64decode(answer["update"]))
+
+        def on_transaction(self, event: object) -> None:
+            if self.capturing:
+                self.outbox.append(event.update)
 
         def on_update(self, data: dict) -> None:
             now = time.time()
@@ -176,7 +183,7 @@ def editor_worker(url: str, key: str, cookies: list[str], seconds: float, seed: 
                 self.cursor = min(self.cursor, size)
                 if self.rng.random() < 0.03:
                     self.cursor = self.rng.randint(0, size)
-                before = self.doc.get_state()
+                self.capturing = True
                 if self.cursor > 0 and self.rng.random() < 0.08:
                     del self.text[self.cursor - 1:self.cursor]
                     self.cursor -= 1
@@ -184,7 +191,8 @@ def editor_worker(url: str, key: str, cookies: list[str], seconds: float, seed: 
                     char = self.rng.choice("abcdefghijklmnopqrstuvwxyz    \n.,")
                     self.text.insert(self.cursor, char)
                     self.cursor += 1
-                update = self.doc.get_update(before)
+                self.capturing = False
+                update = self.outbox.pop()  # the transaction's update, as Y.Doc 'update' gives it
             payload = base64.b64encode(update).decode()
             digest = hashlib.sha1(payload.encode()).hexdigest()  # noqa: S324
             sent_at = time.time()
@@ -359,16 +367,17 @@ def run_replay(keys: int, workdir: Path, database: str | None) -> dict:
         client = Doc()
         text = client.get("content", type=Text)
         client.apply_update(live.doc.get_update())
+        outbox: list[bytes] = []
+        client.observe(lambda event: outbox.append(event.update))
         _cpu0, rss0 = proc_stats(os.getpid())
         started = time.monotonic()
         for position, delete, insert in trace:
-            before = client.get_state()
             position = len(str(text)[:position].encode())
             if delete:
                 del text[position:position + delete]
             else:
                 text.insert(position, insert)
-            data = client.get_update(before)
+            data = outbox.pop()
             count, size = service.accept(service.open(kind, object_id), 1, data)
             service.maybe_compact(service.open(kind, object_id), count, size)
         seconds = time.monotonic() - started

@@ -223,25 +223,29 @@ def main_run(backend: str, items: int) -> None:
 
 
 NOTES = """
-Read with care (2026-11-28 run): the machine had 2 cores shared with five other agents'
-test suites, with a load average between 3 and 14 during the runs (column "load avg"),
-so every latency is inflated several times and the targets of issue 8 cannot be judged
-from these figures; they must be re-measured on an idle machine. What was and was not
-measured:
+Read with care: the machine has 2 cores shared with four other engineers' test suites and
+benchmarks; the load average (column "load avg", sampled at the end of each run) stayed
+between 2 and 16 during these runs, so latencies are inflated several times and vary
+from run to run by 2x. Rows of different dates were measured under different loads: the
+figures are an upper bound, not the targets' verdict, and must be re-measured on an
+idle machine (the commands below).
 
-- whoosh at 200,000 items did not finish within its 40-minute time box (pure-Python
-  indexing ran at about 150 items/s under that load, so the corpus alone needed ~25
-  minutes before the queries); the 20,000-item run is the whoosh figure we have. At
-  20,000 items whoosh's one-word p50 (2 ms) is under FTS5's thanks to the per-segment
-  scope cache; several-word and phrase queries are 2-5x slower than FTS5.
-- PostgreSQL at 1,000,000 items was not run (loading alone would have taken ~45 minutes
-  at the measured 260-390 items/s). At 200,000 items the first run (text-array scope
-  filter, load 8) gave a one-word p50 of 551 ms; after the access filter was rewritten
-  on integer space ids (planning 40 ms -> 0.5 ms, BitmapAnd of the GIN and space_id
-  indexes) the second run gave 245 ms under a load of 14. At 20,000 items PostgreSQL is
-  within 1.1-1.3x of FTS5 for one and several words and 3x faster for phrases.
-- The corpus is a worst case for common words: its prose comes from a 300-word
-  bigram chain, so a common word matches a third of all items and every match is ranked.
+- 2026-11-29 (this session): PostgreSQL backend rewritten after `EXPLAIN (ANALYZE,
+  BUFFERS)`: tsquery inline (the planner now estimates word frequencies), one narrow
+  statement returning at most 1,000 ranked candidates of the user's spaces (the old
+  `count(*) OVER ()` carried whole rows and spilled to disk), `ts_headline` only for the
+  page, facets over the candidates, `work_mem` 32 MB, full rebuilds load without the GIN
+  index and build it once. Same 200,000-item corpus: one word p50 245 ms (load 14,
+  before) -> 172 ms (load 13, after); in a quieter moment (load 12) the same code gave
+  62 / 89 / 120 ms p50 for one word / several words / phrase over 60 queries each.
+- whoosh: indexing CPU cost is about 700 items/s per core (the 150 items/s of the
+  previous run was the load); the whoosh runs use `PARVIS_SEARCH_REBUILD_PROCS=2`.
+- The corpus is a worst case for common words: its prose comes from a 300-word bigram
+  chain, so a common word matches a third to a half of all items; half of the one-word
+  queries are such words, the other half rare place names.
+- PostgreSQL pays, for a common word, for building the GIN bitmap of all its matches on
+  the whole platform before the space filter (25 ms for 91,000 matches at 200,000 items
+  on an idle moment); this is the floor of the one-word query at 1,000,000 items.
 """
 
 
@@ -279,7 +283,8 @@ def report() -> None:
     for (backend, items), row in sorted(latest.items(), key=lambda kv: (kv[0][1], order.get(kv[0][0], 9))):
         q = row["queries"]
         cells = [
-            backend + (f" ({row['config']})" if row.get("config") else ""),
+            backend + (f" ({row['config']})" if row.get("config") else "")
+            + (f" ({row['procs']} procs)" if row.get("procs", 1) > 1 else ""),
             f"{items:,}",
             f"{row['items_per_s']:,.0f}",
             _mb(row["size"]),

@@ -18,7 +18,8 @@ database with:
   ``parvis search reindex`` later).
 
 Rows go in with bulk INSERTs (see :mod:`parvis.seeding`), one commit per chunk, so the
-same command works on SQLite and PostgreSQL. The same ``--seed`` gives the same data.
+same command works on SQLite and PostgreSQL. The same ``--seed`` gives the same data
+(dates are relative to the day of the run).
 """
 
 from __future__ import annotations
@@ -272,7 +273,7 @@ def _twelve_widget_data(template: dict[str, Any], installed: set[str]) -> dict[s
 
 
 def _seed_spaces(count: int, user_ids: list[int], rng: random.Random, echo: Echo) -> list[int]:
-    from .models import Space, User
+    from .models import User
     from .plugins.manager import current_platform
     from .services.space_templates import shipped_templates
     from .services.spaces import create_space, forget_enabled_modules, slugify
@@ -306,7 +307,6 @@ def _seed_spaces(count: int, user_ids: list[int], rng: random.Random, echo: Echo
             _commit()
             forget_enabled_modules()
             echo(_("Spaces: %(done)d / %(total)d", done=n + 1, total=count))
-    assert db.session.scalar(db.select(db.func.count()).select_from(Space)) == count
     return ids
 
 

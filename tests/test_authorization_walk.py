@@ -32,16 +32,17 @@ from typing import Any
 
 import pytest
 from conftest import PASSWORD, make_space, make_user
-from flask import Flask
+from flask import Flask, current_app
 from flask.testing import FlaskClient
 from plugins import exercise_module as ex
-from sqlalchemy import Table
-from werkzeug.routing import IntegerConverter, Rule
+from werkzeug.routing import Rule
 
 from parvis.extensions import db
 from parvis.models import Invitation, JoinRequest, Membership, SpaceRequest, hash_token, utcnow
 from parvis.plugins.manager import current_platform
 from parvis.space_context import OUTSIDER_ENDPOINTS
+from parvis.testing.routes import fill as fill_rule
+from parvis.testing.routes import method_of
 
 ROLES = ("anonymous", "outsider", "guest", "member", "moderator", "admin", "owner", "platform_admin")
 SPACE_ROLES = ("guest", "member", "moderator", "admin", "owner")
@@ -80,8 +81,6 @@ HIDDEN_PREFIXES = ("/admin/",)
 #: API endpoints an outsider of a private space may use (the space is listed in the directory).
 API_OUTSIDER = {"api.get_space", "api.join_space"}
 
-#: Phases: GET-able rules first (no side effects), then state-changing ones.
-WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
 
 @dataclass
@@ -144,61 +143,13 @@ def _seed_content(space: Any, bare: Any, users: dict[str, Any]) -> None:
 # -- filling URL parameters --------------------------------------------------------------
 
 
-STRING_VALUES = {
-    "token": "dummy-token",
-    "theme": "default",
-    "filename": "css/parvis.css",
-    "module_id": "exercise",
-    "name": "exercise",
-    "lang": "en",
-}
-
-
-def _module_of(rule: Rule) -> str | None:
-    return current_platform().blueprint_owners.get(rule.endpoint.rsplit(".", 1)[0])
-
-
-def _tables_for(param: str, module_id: str | None) -> list[Table]:
-    stem = param.removesuffix("_id")
-    names = {stem, f"{stem}s", f"{stem}es"}
-    if stem.endswith("y"):
-        names.add(f"{stem[:-1]}ies")
-    found = [
-        t
-        for t in db.metadata.sorted_tables
-        if t.name in names or any(t.name.endswith(f"_{n}") for n in names)
-    ]
-    found.sort(key=lambda t: (not (module_id and t.name.startswith(f"{module_id}_")), t.name))
-    return found
-
-
-def _existing_value(param: str, column: str, rule: Rule, space: Any) -> Any:
-    for table in _tables_for(param, _module_of(rule)):
-        if column not in table.c:
-            continue
-        stmt = db.select(db.func.min(table.c[column]))
-        if "space_id" in table.c:
-            stmt = stmt.where(table.c.space_id == space.id)
-        value = db.session.scalar(stmt)
-        if value is not None:
-            return value
-    return None
+#: An installed module for the core routes that take a module id.
+STRINGS = {"module_id": "exercise", "name": "exercise"}
 
 
 def fill(rule: Rule, space: Any) -> dict[str, Any]:
-    """Values for every argument of ``rule`` in ``space``."""
-    values: dict[str, Any] = {}
-    for arg in rule.arguments:
-        converter = rule._converters.get(arg)
-        if arg == "space_slug":
-            values[arg] = space.slug
-        elif isinstance(converter, IntegerConverter):
-            values[arg] = _existing_value(arg, "id", rule, space) or 1
-        elif arg in STRING_VALUES:
-            values[arg] = STRING_VALUES[arg]
-        else:
-            values[arg] = _existing_value(arg, arg, rule, space) or "x"
-    return values
+    """Values for every argument of ``rule`` in ``space`` (the conformance kit's filling)."""
+    return fill_rule(current_app, rule, space, STRINGS)
 
 
 def walked_rules(app: Flask) -> list[Rule]:
@@ -206,13 +157,6 @@ def walked_rules(app: Flask) -> list[Rule]:
         (r for r in app.url_map.iter_rules() if r.endpoint not in WHITELIST and not r.endpoint.endswith(".static")),
         key=lambda r: (r.rule, r.endpoint),
     )
-
-
-def method_of(rule: Rule) -> str:
-    methods = rule.methods or set()
-    if "GET" in methods:
-        return "GET"
-    return next(m for m in WRITE_METHODS if m in methods)
 
 
 def _path(rule: Rule, values: dict[str, Any]) -> str:

@@ -156,6 +156,7 @@ def build(j: Journey) -> None:
     nav(page, "Paramètres")
     j.step(page, "parametres")
     follow(page, page.get_by_role("link", name="Constructeur", exact=True))
+    assert page.get_by_role("heading", level=1).inner_text() == "Construire l’espace"
     j.step(page, "constructeur")
     follow(page, page.locator("nav.settings-tabs").get_by_role("link", name="Modules", exact=True))
     j.step(page, "constructeur-modules")
@@ -303,7 +304,8 @@ def wiki(j: Journey) -> None:
     diff = member.locator(".wiki-diff").first
     assert diff.locator("ins").first.inner_text().strip() == "quatre"
     assert diff.locator("del").first.inner_text().strip() == "trois"
-    assert "1 mots ajoutés, 1 mots supprimés." in member.locator("main").inner_text()
+    # One word each way ("1 mots" today: the wiki's message is not plural-aware yet).
+    assert re.search(r"\b1 mots? ajoutés?, 1 mots? supprimés?\.", member.locator("main").inner_text())
     j.step(member, "wiki-differences")
 
 
@@ -370,6 +372,8 @@ def chat(j: Journey) -> None:
         follow(page, page.locator("main h2 a[data-channel]").first)
         page.wait_for_selector("html[data-realtime=online]", state="attached")
         j.step(page, f"salon-{who}")
+    for page in (owner, member):  # a mark that a reload would wipe out
+        page.evaluate("window.__sameDocument = true")
     owner.fill("#dm-body", f"Bonjour Bruno, la {WORD} est arrivée !")
     owner.locator(".dm-post button[type=submit]").click()
     member.wait_for_selector(f".dm-stream >> text=Bonjour Bruno, la {WORD} est arrivée !")
@@ -377,6 +381,7 @@ def chat(j: Journey) -> None:
     member.locator(".dm-post button[type=submit]").click()
     owner.wait_for_selector(".dm-stream >> text=Super, je passe la voir demain.")
     assert owner.locator(".dm-stream .dm-message").count() == member.locator(".dm-stream .dm-message").count() == 2
+    assert owner.evaluate("window.__sameDocument") and member.evaluate("window.__sameDocument")  # live, no reload
     # The live messages are on the pages already loaded: audit them again.
     j.step(owner, "salon-en-direct-proprietaire")
     j.step(member, "salon-en-direct-membre")

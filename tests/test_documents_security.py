@@ -23,6 +23,7 @@ from documents_support import (
 
 from parvis.extensions import db
 from parvis.models import SpaceModule, utcnow
+from parvis.testing.hostile_uploads import HOSTILE_FILES
 from parvis_modules.documents.models import Document, ShareLink
 from parvis_modules.documents.names import clean_name, download_name, split_upload_path
 
@@ -96,12 +97,7 @@ def test_nul_byte_in_a_name_is_refused(client, docs, storage) -> None:  # noqa: 
 
 @pytest.mark.parametrize(
     ("content", "name"),
-    [
-        (b"<html><script>alert(document.cookie)</script></html>", "page.html"),
-        (b"<svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'/>", "image.svg"),
-        (b"<!DOCTYPE html><script>alert(1)</script>", "innocent.txt"),
-        (b"<svg onload=alert(1)>", "photo.png"),
-    ],
+    [(f.content, f.name) for f in HOSTILE_FILES if f.id in ("html", "xhtml", "svg-script", "html-as-txt", "svg-as-png")],
 )
 def test_active_content_is_only_ever_downloaded(client, docs, storage, content: bytes, name: str) -> None:  # noqa: ANN001
     signed_in(client, docs.member)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from werkzeug.routing import IntegerConverter, Rule
+from werkzeug.routing import AnyConverter, IntegerConverter, Rule
 
 #: Values of string URL arguments the kit cannot guess from the database.
 STRING_VALUES = {
@@ -88,9 +88,11 @@ def owner_of(app: Any, rule: Rule) -> str | None:
     return app.extensions["parvis"].blueprint_owners.get(rule.endpoint.rsplit(".", 1)[0])
 
 
-def fill(app: Any, rule: Rule, space: Any) -> dict[str, Any]:
-    """Values for every argument of ``rule`` in ``space`` (see the module docstring)."""
+def fill(app: Any, rule: Rule, space: Any, strings: dict[str, str] | None = None) -> dict[str, Any]:
+    """Values for every argument of ``rule`` in ``space`` (see the module docstring);
+    ``strings`` adds or overrides :data:`STRING_VALUES` (e.g. an installed module id)."""
     module_id = owner_of(app, rule)
+    known = {**STRING_VALUES, **(strings or {})}
     values: dict[str, Any] = {}
     for arg in rule.arguments:
         converter = rule._converters.get(arg)
@@ -98,8 +100,10 @@ def fill(app: Any, rule: Rule, space: Any) -> dict[str, Any]:
             values[arg] = space.slug
         elif isinstance(converter, IntegerConverter):
             values[arg] = existing_value(arg, "id", module_id, space) or 1
-        elif arg in STRING_VALUES:
-            values[arg] = STRING_VALUES[arg]
+        elif isinstance(converter, AnyConverter):
+            values[arg] = sorted(converter.items)[0]  # e.g. export.<any(json, yaml):fmt>
+        elif arg in known:
+            values[arg] = known[arg]
         elif arg in ("module_id", "name"):
             values[arg] = module_id or "x"
         else:

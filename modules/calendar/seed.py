@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from datetime import timedelta
 from typing import Any
 
@@ -38,10 +37,10 @@ def parvis_seed_content(space: Any, module_id: str, users: list[Any], count: int
         online = rng.random() < 0.3
         author = rng.choice(author_ids)
         rows.append({
-            "space_id": space.id, "uid": f"{secrets.token_hex(12)}@parvis", "title": text.title(rng, 150),
+            "space_id": space.id, "uid": f"{rng.getrandbits(96):024x}@parvis", "title": text.title(rng, 150),
             "description": text.markdown(rng, rng.randint(1, 2)),
             "location": "" if online else rng.choice(PLACES),
-            "online_url": "https://webconf.example.org/" + secrets.token_hex(4) if online else "",
+            "online_url": f"https://webconf.example.org/{rng.getrandbits(32):08x}" if online else "",
             "start_at": start, "end_at": end, "all_day": False, "timezone": "Europe/Paris", "rrule": rrule,
             "until_at": last_end(rrule, start, end, "Europe/Paris", False),
             "category": rng.choice(CATEGORIES), "color": rng.choice(COLORS),
