@@ -95,6 +95,26 @@ def test_nul_bytes_are_refused(client, alice):
     assert client.post("/s/nul/settings", data={"name": "x\x00y"}).status_code == 400
 
 
+def test_nul_in_json_bodies_is_refused_naming_the_field(client, alice):
+    """Every declared API endpoint: a NUL anywhere in the JSON body (values, nested
+    values, keys) is a 422 naming the field, never a database error."""
+    make_space(alice, "nuljson", "public")
+    login(client, alice)
+    r = client.patch("/api/v1/spaces/nuljson", json={"name": "Clu\x00b", "description": "fine"})
+    assert r.status_code == 422
+    assert list(r.get_json()["error"]["fields"]) == ["name"]
+    r = client.post("/api/v1/spaces/nuljson/faq/entries", json={"question": "Pourquoi\x00 ?"})
+    assert r.status_code == 422 and "question" in r.get_json()["error"]["fields"]
+
+
+def test_form_encoded_bodies_on_the_json_api_are_a_clear_400(client, alice):
+    make_space(alice, "formapi", "public")
+    login(client, alice)
+    r = client.post("/api/v1/spaces/formapi/faq/entries", data={"question": "Une question ?"})
+    assert r.status_code == 400
+    assert "application/json" in r.get_json()["error"]["message"]
+
+
 def test_accent_colour_with_trailing_newline_is_refused(client, alice):
     make_space(alice, "colours", "public")
     login(client, alice)

@@ -220,7 +220,7 @@ BAD_BODIES = [
     ({"title": "T", "body": "B", "tags": ["ok", 2]}, "tags"),
     ({"title": "T", "body": "B", "tags": ["x" * 41]}, "tags"),
     ({"title": "T", "body": "B", "tags": [f"t{i}" for i in range(11)]}, "tags"),
-    ({"title": "T", "body": "B", "tags": ["nul\x00"]}, "tags"),
+    ({"title": "T", "body": "B", "tags": ["nul\x00"]}, "tags.0"),
     ({"title": "T", "body": "B", "status": "pending"}, "status"),
     ({"title": "T", "body": "B", "status": None}, "status"),
     ({"title": "T", "body": "B", "publish_at": "demain"}, "publish_at"),

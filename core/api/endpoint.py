@@ -101,6 +101,9 @@ def validation_error(exc: ValidationError) -> ApiError:
 
 def load_json_body(schema: SchemaLike, *, partial: bool = False) -> dict[str, Any]:
     """Parse the request body as a JSON object and load it with ``schema`` (or raise)."""
+    if request.content_length and not request.is_json:
+        # Checked first: a form body may already have been read (and emptied) by a guard.
+        raise ApiError(400, gettext("Send a JSON object with the header Content-Type: application/json."))
     raw = request.get_data(cache=True)
     if not raw.strip():
         data: Any = {}
@@ -114,10 +117,33 @@ def load_json_body(schema: SchemaLike, *, partial: bool = False) -> dict[str, An
             raise ApiError(400, gettext("The request body is not valid JSON."))
     if not isinstance(data, dict):
         raise ApiError(400, gettext("The request body must be a JSON object."))
+    bad = _fields_with_nul(data)
+    if bad:
+        message = gettext("Contains a character that is not allowed.")
+        raise ApiError(422, gettext("Some values are invalid."), {name: [message] for name in bad})
     try:
         return _instance(schema).load(data, unknown=RAISE, partial=partial)
     except ValidationError as exc:
         raise validation_error(exc) from exc
+
+
+def _fields_with_nul(value: Any, prefix: str = "") -> list[str]:
+    """Paths of the strings (keys included) of a JSON value that hold a NUL character,
+    which no text column stores (PostgreSQL refuses it)."""
+    found: list[str] = []
+    if isinstance(value, str):
+        return [prefix or "_schema"] if "\x00" in value else []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            name = f"{prefix}.{key}" if prefix else str(key)
+            if "\x00" in str(key):
+                found.append(name.replace("\x00", "\\0"))
+            else:
+                found.extend(_fields_with_nul(item, name))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found.extend(_fields_with_nul(item, f"{prefix}.{index}" if prefix else str(index)))
+    return found
 
 
 def load_query(schema: SchemaLike) -> dict[str, Any]:
