@@ -394,3 +394,21 @@ def parvis_demo_seed(space: Any, module_id: str, users: list[Any]) -> None:
 def parvis_storage_keys() -> list[str]:
     _record("parvis_storage_keys")
     return []
+
+
+@hookimpl
+def parvis_seed_content(space: Any, module_id: str, users: list[Any], count: int, rng: Any) -> int | None:
+    _record("parvis_seed_content", space=space, module_id=module_id, count=count)
+    if module_id != MODULE_ID:
+        return None
+    db.session.add_all(
+        ExerciseItem(space_id=space.id, author_id=rng.choice(users).id if users else None, title=f"Seed {n}")
+        for n in range(count)
+    )
+    return count
+
+
+@hookimpl
+def parvis_coedit_kinds() -> list[Any]:
+    _record("parvis_coedit_kinds")
+    return []
