@@ -308,8 +308,7 @@ when measured (timings inflated by the load; the CPU time of the process is stea
 | ratio templates only / bare route, wall (CPU) | {r["templates"] / r["bare"]:.0f}x ({r["templates_cpu"] / r["bare_cpu"]:.0f}x) | | |
 | share of the request's CPU spent rendering templates | {r["templates_cpu"] / r["cpu"]:.0%} | | |
 
-{r["widgets"]} widget blocks are counted (`<section|nav|figure class="widget`; the discussions widget
-renders a bare list). See "Where the home's time goes" below for the profile and the changes proposed.
+{r["widgets"]} widget blocks are counted in the page (`<section|nav|figure class="widget`). See "Where the home's time goes" below for the profile and the changes proposed.
 <!-- benchmarks/builder_render.py: end -->"""
     text = readme.read_text(encoding="utf-8")
     pattern = re.compile(r"<!-- benchmarks/builder_render.py: begin -->.*?<!-- benchmarks/builder_render.py: end -->",
