@@ -33,6 +33,7 @@ DEFAULTS: dict[str, Any] = {
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     "PERMANENT_SESSION_LIFETIME": 60 * 60 * 24 * 14,
     "WTF_CSRF_TIME_LIMIT": None,
+    "RATELIMIT_ENABLED": True,
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_LOGIN": "10 per minute",
     "RATELIMIT_PASSWORD_RESET": "5 per hour",

@@ -329,7 +329,7 @@ def test_comments_for_uses_a_fixed_number_of_queries(app, team, alice, bob):  # 
         event.remove(db.engine, "before_cursor_execute", count)
     assert len(result) == 7 and all(len(c.replies) == 1 for c in result)
     assert len(names) == 14 and (top_total, total) == (7, 14)
-    assert len(statements) == 3  # counts, comments, their authors
+    assert len(statements) == 2  # comments with their counts, their authors
 
 
 def test_service_validation_and_counts(app, team, bob):  # noqa: ANN001

@@ -21,7 +21,7 @@ TEXT_NAME = "content"
 
 def new_doc() -> tuple[Doc, Text]:
     """An empty document and its ``content`` text."""
-    doc = Doc(allow_multithreading=True)
+    doc = Doc()  # used by several threads, one at a time (LiveDoc.lock)
     return doc, doc.get(TEXT_NAME, type=Text)
 
 

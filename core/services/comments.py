@@ -206,41 +206,37 @@ def comments_for(
     many top-level comments and how many comments (replies included) there are in all.
 
     ``latest`` keeps only the most recent top-level comments (with all their replies):
-    a target with thousands of comments renders a bounded page. Three queries at most.
+    a target with thousands of comments renders a bounded page. Two queries (the
+    comments with both counts, then their authors), whatever the number of comments.
     """
-    base = db.select(Comment).filter_by(target_type=target_type, target_id=int(target_id))
+    on_target = (Comment.target_type == target_type, Comment.target_id == int(target_id))
     top_filter = Comment.parent_id.is_(None)
-    top_total, total = db.session.execute(
-        db.select(db.func.coalesce(db.func.sum(db.case((top_filter, 1), else_=0)), 0), db.func.count())
-        .select_from(Comment)
-        .where(Comment.target_type == target_type, Comment.target_id == int(target_id))
-    ).one()
-    if latest is not None and top_total > latest:
-        top = list(db.session.scalars(
-            base.filter(top_filter).order_by(Comment.created_at.desc(), Comment.id.desc())
-            .limit(latest).options(db.selectinload(Comment.author))
-        ))[::-1]
-        replies = list(db.session.scalars(
-            base.filter(Comment.parent_id.in_([c.id for c in top]))
-            .order_by(Comment.created_at, Comment.id).options(db.selectinload(Comment.author))
-        )) if top else []
-        rows = top + replies
-    else:
-        rows = list(db.session.scalars(
-            base.order_by(Comment.created_at, Comment.id).options(db.selectinload(Comment.author))
-        ))
+    top_total = db.select(db.func.count()).where(*on_target, top_filter).scalar_subquery()
+    total = db.select(db.func.count()).where(*on_target).scalar_subquery()
+    stmt = db.select(Comment, top_total, total).where(*on_target)
+    if latest is not None:
+        newest = (
+            db.select(Comment.id).where(*on_target, top_filter)
+            .order_by(Comment.created_at.desc(), Comment.id.desc()).limit(latest)
+        )
+        stmt = stmt.where(db.or_(Comment.id.in_(newest), Comment.parent_id.in_(newest)))
+    result = db.session.execute(
+        stmt.order_by(Comment.created_at, Comment.id).options(db.selectinload(Comment.author))
+    ).all()
+    rows = [row[0] for row in result]
+    counts = (int(result[0][1]), int(result[0][2])) if result else (0, 0)
     shown: list[Comment] = []
     by_id: dict[int, Comment] = {}
     for comment in rows:
         comment.replies = []
         by_id[comment.id] = comment
-    for comment in sorted(rows, key=lambda c: (c.created_at, c.id)):
+    for comment in rows:
         parent = by_id.get(comment.parent_id) if comment.parent_id else None
         if parent is not None:
             parent.replies.append(comment)
         elif comment.parent_id is None:
             shown.append(comment)
-    return shown, int(top_total), int(total)
+    return shown, counts[0], counts[1]
 
 
 def comment_counts(target_type: str, ids: Iterable[int]) -> dict[int, int]:

@@ -179,10 +179,13 @@ def forget_enabled_modules() -> None:
 
 
 def module_settings(space: Space, module_id: str) -> dict[str, Any]:
-    """The module's settings in ``space``, defaults filled in."""
+    """The module's settings in ``space``, defaults filled in (no query when the module
+    is enabled: its row comes from the request's :func:`enabled_modules`)."""
     spec = current_platform().module(module_id)
     defaults = dict(spec.settings_defaults) if spec else {}
-    row = db.session.scalar(db.select(SpaceModule).filter_by(space_id=space.id, module_id=module_id))
+    row = next((r for s, r in enabled_modules(space) if s.id == module_id), None)
+    if row is None:
+        row = db.session.scalar(db.select(SpaceModule).filter_by(space_id=space.id, module_id=module_id))
     if row is not None and row.settings:
         defaults.update(row.settings)
     return defaults
