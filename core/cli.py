@@ -101,8 +101,8 @@ def seed_command(users: int, spaces: int, items: int, seed_value: int, no_index:
         raise click.ClickException(str(exc)) from exc
     click.echo(_(
         "Seeded %(users)d users, %(spaces)d spaces, %(memberships)d memberships and %(items)d items "
-        "in %(seconds).0f s.", users=report.users, spaces=report.spaces, memberships=report.memberships,
-        items=report.items, seconds=time.perf_counter() - started,
+        "in %(seconds)d s.", users=report.users, spaces=report.spaces, memberships=report.memberships,
+        items=report.items, seconds=round(time.perf_counter() - started),
     ))
     click.echo("  " + ", ".join(f"{k}: {v}" for k, v in sorted(report.items_by_module.items())))
     click.echo("  " + ", ".join(f"{k} {v:.1f} s" for k, v in report.seconds.items()))
