@@ -285,9 +285,19 @@ def run_live(seconds: float, workdir: Path, database: str | None) -> dict:
         joined = sum(ready.get(timeout=300) for _ in workers)
         cpu_before, rss_before = proc_stats(server.pid)
         started = time.monotonic()
+        samples: list[tuple[int, float]] = []
+        stop_sampling = threading.Event()
+
+        def sample_rss() -> None:  # the server's memory every minute, for long runs
+            while not stop_sampling.wait(60):
+                samples.append((round(time.monotonic() - started), round(proc_stats(server.pid)[1] / 1024, 1)))
+
+        sampler = threading.Thread(target=sample_rss, daemon=True)
+        sampler.start()
         go.set()
         gathered = [results.get(timeout=seconds + 300) for _ in workers]
         wall = time.monotonic() - started
+        stop_sampling.set()
         cpu_after, rss_after = proc_stats(server.pid)
         for w in workers:
             w.join(60)
@@ -312,7 +322,7 @@ def run_live(seconds: float, workdir: Path, database: str | None) -> dict:
         "ack_p50": acks[len(acks) // 2] * 1000 if acks else float("nan"),
         "ack_p99": acks[min(len(acks) - 1, int(0.99 * len(acks)))] * 1000 if acks else float("nan"), "max": latencies[-1] * 1000 if latencies else float("nan"),
         "cpu_pct": (cpu_after - cpu_before) * 100 / wall,
-        "rss_before_mb": rss_before / 1024, "rss_after_mb": rss_after / 1024,
+        "rss_before_mb": rss_before / 1024, "rss_after_mb": rss_after / 1024, "rss_samples": samples,
         "sent_bytes": sum(g["sent_bytes"] for g in gathered),
         "before": before, "after": after,
         "converged": len(texts) == 1 and texts.pop() == after["text"],
@@ -410,6 +420,8 @@ def main() -> None:
         print(f"  round trip p50 {r['p50']:.1f} ms, p99 {r['p99']:.1f} ms, max {r['max']:.1f} ms; "
               f"ack (stored and committed) p50 {r['ack_p50']:.1f} ms, p99 {r['ack_p99']:.1f} ms")
         print(f"  server CPU {r['cpu_pct']:.0f} % of a core, RSS {r['rss_before_mb']:.0f} -> {r['rss_after_mb']:.0f} MB")
+        if r["rss_samples"]:
+            print("  server RSS every minute (s, MB):", r["rss_samples"])
         b, a = r["before"], r["after"]
         print(f"  updates sent {r['sent_bytes']} B; stored {b['stored']} B ({b['rows']} log rows) before the final "
               f"compaction, {a['stored']} B after; encoded state {a['state']} B "

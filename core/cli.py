@@ -31,15 +31,29 @@ def main() -> None:
     """Parvis: collaborative community spaces."""
 
 
+class LazyDbGroup(click.Group):
+    """``parvis db ...``, imported (with Alembic) only when a ``db`` command runs:
+    Alembic is about a third of Parvis's import time and only migrations need it."""
+
+    def _real(self) -> click.Group:
+        from .migrations.cli import db_group
+
+        return db_group
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return self._real().list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        return self._real().get_command(ctx, cmd_name)
+
+
 def register_commands(app: Flask) -> None:
     """Attach the core commands to ``app.cli`` (modules add theirs by hook).
 
     The ``db`` group replaces Flask-Migrate's, whose ``upgrade`` stops at a single
     ``head`` while Parvis has one branch per module.
     """
-    from .migrations.cli import db_group
-
-    app.cli.add_command(db_group, name="db")
+    app.cli.add_command(LazyDbGroup("db", help="Database migrations (one Alembic branch for the core and one per module)."))
     from .storage.cli import storage_group
 
     app.cli.add_command(storage_group)

@@ -7,6 +7,7 @@ import unicodedata
 from typing import Any
 
 from flask_babel import gettext
+from sqlalchemy import inspect as sa_inspect
 
 from ..extensions import db
 from ..models import Membership, Space, SpaceModule, User
@@ -184,7 +185,7 @@ def module_settings(space: Space, module_id: str) -> dict[str, Any]:
     spec = current_platform().module(module_id)
     defaults = dict(spec.settings_defaults) if spec else {}
     row = next((r for s, r in enabled_modules(space) if s.id == module_id), None)
-    if row is None:
+    if row is None or sa_inspect(row).detached:  # a cache from an earlier session
         row = db.session.scalar(db.select(SpaceModule).filter_by(space_id=space.id, module_id=module_id))
     if row is not None and row.settings:
         defaults.update(row.settings)
