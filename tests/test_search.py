@@ -393,3 +393,24 @@ def test_reindex_rebuilds_everything_from_the_database(app: Flask, world: World,
 
 def test_password_is_the_fixture_password() -> None:
     assert PASSWORD
+
+
+def test_a_capped_count_is_shown_as_a_lower_bound(client: FlaskClient, world: World, monkeypatch) -> None:  # noqa: ANN001
+    """When the engine stops counting (PostgreSQL ranks the first 1,000 readable matches),
+    the page says "more than N" and the API says ``capped``."""
+    from parvis.search.service import EXTENSION_KEY
+
+    service = client.application.extensions[EXTENSION_KEY]
+    real = service.search
+
+    def capped_search(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        found, access = real(*args, **kwargs)
+        found.capped = True
+        return found, access
+
+    monkeypatch.setattr(service, "search", capped_search)
+    login(client, world.outsider)
+    html = client.get("/search", query_string={"q": WORD}).get_data(as_text=True)
+    assert "More than 1 results" in html or "Plus de 1 résultats" in html
+    data = client.get("/api/v1/search", query_string={"q": WORD}).get_json()
+    assert data["meta"]["capped"] is True and data["meta"]["total"] == 1

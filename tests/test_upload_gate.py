@@ -192,13 +192,7 @@ OVERSIZE_ENTRY_POINTS = {
 
 
 @pytest.mark.config(ATTACHMENT_MAX_BYTES=256 * 1024, DOCUMENTS_MAX_FILE_MB=1)
-@pytest.mark.parametrize("where", [
-    pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=(
-        "the documents API answers 413 'File or request too large.' without the limit "
-        "(modules/documents/api.py should name it, as the upload form does)"
-    ))) if name == "documents API" else name
-    for name in OVERSIZE_ENTRY_POINTS
-])
+@pytest.mark.parametrize("where", list(OVERSIZE_ENTRY_POINTS))
 def test_oversize_is_refused_with_the_limit_named(client, gate, where: str) -> None:  # noqa: ANN001
     from parvis_modules.discussions.service import ensure_default_channel
     from parvis_modules.documents.models import Document

@@ -9,18 +9,27 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, request, url_for
+from flask_babel import gettext
 from marshmallow import Schema, fields, validate
-from werkzeug.exceptions import ClientDisconnected
+from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
 
 from parvis.api import ApiError, Page, PageQuerySchema, api_endpoint, current_space, me
+from parvis.errors import api_error
 
 from . import listing, services
 from .blueprint import send_stored
 from .models import DocFolder, Document, DocumentVersion
-from .policy import can_upload
+from .policy import can_upload, platform_max_file_bytes
 
 api_bp = Blueprint("documents_api", __name__)
 TAGS = ("documents",)
+
+
+@api_bp.errorhandler(RequestEntityTooLarge)
+def _too_large(_exc: RequestEntityTooLarge) -> Any:
+    """A body above the platform's file limit: 413 naming the limit (as the upload form)."""
+    limit = services.human_size(platform_max_file_bytes())
+    return api_error(413, gettext("This file is too large: the limit is %(limit)s.", limit=limit))
 
 
 class DocumentsFolderSchema(Schema):

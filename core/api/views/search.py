@@ -62,6 +62,11 @@ class SearchMetaSchema(Schema):
     per_page = fields.Integer(required=True)
     total = fields.Integer(required=True)
     pages = fields.Integer(required=True)
+    capped = fields.Boolean(
+        required=True,
+        metadata={"description": "True when the engine stopped counting: `total` is then a lower bound "
+                                 "(PostgreSQL ranks at most the first 1,000 readable matches)."},
+    )
     suggestion = fields.String(allow_none=True, metadata={"description": "\"Did you mean\" (whoosh only)."})
 
 
@@ -124,6 +129,7 @@ def search(query: dict[str, Any]) -> dict[str, Any]:
             "per_page": found.per_page,
             "total": found.total,
             "pages": found.pages,
+            "capped": found.capped,
             "suggestion": found.suggestion,
         },
         "facets": facets,
