@@ -305,7 +305,7 @@ def wiki(j: Journey) -> None:
     assert diff.locator("ins").first.inner_text().strip() == "quatre"
     assert diff.locator("del").first.inner_text().strip() == "trois"
     # One word each way ("1 mots" today: the wiki's message is not plural-aware yet).
-    assert re.search(r"\b1 mots? ajoutés?, 1 mots? supprimés?\.", member.locator("main").inner_text())
+    assert re.search(r"\b1 mot ajouté · 1 mot supprimé\b", member.locator("main").inner_text())
     j.step(member, "wiki-differences")
 
 
