@@ -50,8 +50,11 @@ PLUGINS = ["coedit_support"]
 
 SERVER = textwrap.dedent(
     """
+    import faulthandler
+    import signal
     import sys
     sys.path.insert(0, sys.argv[4])
+    faulthandler.register(signal.SIGUSR1, all_threads=True)  # kill -USR1 <pid>: every thread's stack
     from parvis import create_app
 
     database, instance, port = sys.argv[1:4]
@@ -263,8 +266,9 @@ def run_live(seconds: float, workdir: Path, database: str | None) -> dict:
     (workdir / "server-instance").mkdir()
     server = subprocess.Popen(  # noqa: S603 - our own script
         [sys.executable, str(script), database, str(workdir / "server-instance"), str(port), TESTS],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL, stderr=(workdir / "server.log").open("w"),
     )
+    print(f"server pid {server.pid}, log {workdir / 'server.log'}", flush=True)
     try:
         for _ in range(1800):
             try:
