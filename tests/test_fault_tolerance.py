@@ -24,6 +24,7 @@ started again on the same database, and:
 from __future__ import annotations
 
 import hashlib
+import http.client
 import json
 import os
 import signal
@@ -219,7 +220,9 @@ def _writer(n: int, base: str, token: str, ledger: Ledger, stop: threading.Event
                         ledger.saves[revision] = text
                 elif status >= 500:
                     ledger.errors.append(f"wiki save answered {status}")
-        except (OSError, urllib.error.URLError):
+        except (OSError, urllib.error.URLError, http.client.HTTPException):
+            # Connection refused or reset, or an answer cut by the kill (IncompleteRead):
+            # not acknowledged, so the write may or may not be there.
             return  # the server is gone: stop writing
         except Exception as exc:  # noqa: BLE001 - recorded, asserted on
             ledger.errors.append(repr(exc))
