@@ -14,46 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-SEED_TEXT = """
-La transformation numérique de l'État repose sur la coopération entre les administrations,
-les collectivités territoriales et les opérateurs publics. Chaque ministère désigne un
-référent chargé de suivre les projets, de partager les bonnes pratiques et de rendre compte
-de l'avancement au comité de pilotage. Les agents des préfectures et des services
-déconcentrés participent aux ateliers organisés chaque trimestre dans les régions.
-Le plan de formation continue prévoit des modules sur l'accessibilité numérique, la
-protection des données personnelles, la commande publique et la conduite du changement.
-Les inscriptions se font auprès du service des ressources humaines avant la fin du mois.
-Le budget de l'opération a été validé par la direction des finances publiques ; les
-crédits seront délégués aux académies et aux établissements scolaires selon le nombre
-d'élèves et les besoins exprimés par les équipes pédagogiques.
-La réunion du groupe de travail sur la simplification des démarches administratives aura
-lieu mardi prochain à la mairie. L'ordre du jour porte sur le guichet unique, la
-dématérialisation des formulaires et l'accueil des usagers en situation de handicap.
-Merci de transmettre vos contributions au secrétariat général avant jeudi midi.
-Le rapport d'évaluation souligne les progrès réalisés dans la gestion des archives, la
-sécurité des systèmes d'information et la qualité du service rendu aux citoyens. Il
-recommande de renforcer l'accompagnement des petites communes et de mutualiser les outils
-entre les intercommunalités voisines.
-La stratégie nationale pour la transition écologique fixe des objectifs de réduction de la
-consommation d'énergie dans les bâtiments publics. Les gestionnaires de patrimoine doivent
-réaliser un diagnostic, planifier les travaux de rénovation et suivre les indicateurs de
-performance énergétique publiés sur le tableau de bord.
-Dans le cadre de la politique de santé publique, l'agence régionale coordonne la
-prévention, la vaccination et l'information des professionnels de santé. Les centres
-hospitaliers partagent leurs données d'activité pour améliorer l'organisation des soins
-et l'accès aux urgences sur l'ensemble du territoire.
-La médiathèque intercommunale propose des ateliers d'inclusion numérique pour les
-seniors, des permanences d'aide aux démarches en ligne et un fonds documentaire consacré
-à l'histoire locale. Les bénévoles de l'association accompagnent les familles chaque
-samedi matin.
-Le marché public de maintenance des véhicules a été attribué après analyse des offres.
-La commission d'appel d'offres a retenu le candidat présentant le meilleur rapport entre
-la qualité technique, le prix et les engagements environnementaux.
-Pour toute question sur l'utilisation de la plateforme collaborative, consultez la foire
-aux questions ou écrivez à l'équipe d'animation de la communauté. Les espaces de travail
-permettent de partager des documents, de publier des actualités, de tenir un wiki et
-d'organiser des événements.
-"""
+from parvis.seeding import SEED_TEXT  # the same prose as `parvis seed`
 
 MODULE_TYPES = (
     ("posts", "posts.post"),
