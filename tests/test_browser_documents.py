@@ -58,7 +58,11 @@ def test_documents_journey(browser, live_url, alice, width):  # noqa: ANN001
     page.get_by_role("link", name="photo.png").click()
     image = page.locator("img.doc-preview__image")
     image.wait_for()
-    assert page.evaluate("document.querySelector('img.doc-preview__image').naturalWidth") > 0
+    # The preview is decoded (not a broken image); waits for the bytes on a loaded machine.
+    page.wait_for_function(
+        "(() => { const i = document.querySelector('img.doc-preview__image'); return i.complete && i.naturalWidth > 0; })()",
+        timeout=15000,
+    )
     assert overflowing(page) == []
     # The PDF is framed from its own preview route.
     page.goto(live_url + "/s/atelier/documents/")
