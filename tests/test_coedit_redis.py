@@ -9,10 +9,7 @@ PARVIS_REQUIRE_SERVICES=1 (CI).
 from __future__ import annotations
 
 import base64
-import os
 import random
-import subprocess
-import sys
 import textwrap
 import threading
 import time
@@ -23,7 +20,7 @@ import pytest
 from coedit_support import doc_of, make_text
 from conftest import TEST_PLUGINS, add_member, make_space, make_user
 from pycrdt import Doc, Text
-from test_realtime_redis import REDIS_URL, _free_port, _require_redis, _wait_for, session_cookie
+from test_realtime_redis import REDIS_URL, session_cookie, two_servers
 
 import parvis.coedit as coedit
 from parvis.coedit.service import get_service
@@ -67,37 +64,8 @@ SERVER = textwrap.dedent(
 @pytest.fixture
 def servers(database_url, tmp_path):  # noqa: ANN001, ANN201
     """Two Parvis server processes on the test database, sharing Redis."""
-    _require_redis()
-    script = tmp_path / "serve.py"
-    script.write_text(SERVER)
-    tests = str(Path(__file__).parent)
-    procs, ports = [], []
-    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
-    for n in range(2):
-        port = _free_port()
-        instance = tmp_path / f"instance{n}"
-        instance.mkdir()
-        proc = subprocess.Popen(
-            [sys.executable, str(script), database_url, str(instance), str(port), REDIS_URL, CHANNEL, tests],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=tests,
-        )
-        procs.append(proc)
-        ports.append(port)
-    try:
-        for proc, port in zip(procs, ports, strict=True):
-            _wait_for(port, proc)
-        yield [f"http://127.0.0.1:{p}" for p in ports]
-    finally:
-        for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(5)
-            if proc.stderr:
-                proc.stderr.close()
+    with two_servers(SERVER, tmp_path, database_url, str(Path(__file__).parent), channel=CHANNEL) as urls:
+        yield urls
 
 
 class Editor:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from conftest import add_member, login, logout, make_space, make_user
 from marshmallow import Schema, fields
+from test_realtime_redis import _require_redis
 
 from parvis.extensions import db
 from parvis.models import Membership, Space, UserSession
@@ -272,18 +273,6 @@ def test_redis_rate_limit_falls_back_to_local_counting_when_redis_is_down():
     limiter = RedisTokenBuckets("redis://127.0.0.1:1/0")  # nothing listens there
     rate = Rate(2, 0.001)
     assert [limiter.allow(1, "send", rate) for _ in range(3)] == [True, True, False]
-
-
-def _require_redis(url: str) -> None:
-    redis = pytest.importorskip("redis")
-    try:
-        redis.Redis.from_url(url).ping()
-    except redis.exceptions.ConnectionError:
-        import os
-
-        if os.environ.get("PARVIS_REQUIRE_SERVICES"):
-            pytest.fail("Redis is required (PARVIS_REQUIRE_SERVICES=1) but not reachable")
-        pytest.skip("Redis is not running on 127.0.0.1:6379")
 
 
 @pytest.mark.parametrize("kind", ["memory", "redis"])

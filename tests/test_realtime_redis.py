@@ -8,6 +8,7 @@ PARVIS_REQUIRE_SERVICES=1 (CI).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -16,6 +17,7 @@ import textwrap
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -54,13 +56,14 @@ SERVER = textwrap.dedent(
 )
 
 
-def _require_redis() -> None:
+def _require_redis(url: str = REDIS_URL) -> None:
+    """Skip (or fail, with PARVIS_REQUIRE_SERVICES=1 as in CI) when Redis does not answer."""
     import redis
 
     try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
     except redis.exceptions.ConnectionError:
-        reason = f"Redis is not reachable at {REDIS_URL}"
+        reason = f"Redis is not reachable at {url}"
         if os.environ.get("PARVIS_REQUIRE_SERVICES"):
             pytest.fail(reason + " (PARVIS_REQUIRE_SERVICES=1)")
         pytest.skip(reason)
@@ -85,12 +88,15 @@ def _wait_for(port: int, proc: subprocess.Popen, seconds: float = 30) -> None:
     raise AssertionError(f"server on port {port} did not start")
 
 
-@pytest.fixture
-def servers(database_url, tmp_path):  # noqa: ANN001, ANN201
-    """Two Parvis server processes on the test database, sharing Redis."""
+@contextlib.contextmanager
+def two_servers(
+    script: str, tmp_path: Path, database_url: str, *extra_args: str, channel: str = CHANNEL
+) -> Iterator[list[str]]:
+    """Run ``script`` (a server taking ``database instance port redis_url channel
+    *extra_args``) as two processes on one database and Redis; yield their base URLs."""
     _require_redis()
-    script = tmp_path / "serve.py"
-    script.write_text(SERVER)
+    path = tmp_path / "serve.py"
+    path.write_text(script)
     procs, ports = [], []
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     for n in range(2):
@@ -98,7 +104,7 @@ def servers(database_url, tmp_path):  # noqa: ANN001, ANN201
         instance = tmp_path / f"instance{n}"
         instance.mkdir()
         proc = subprocess.Popen(
-            [sys.executable, str(script), database_url, str(instance), str(port), REDIS_URL, CHANNEL],
+            [sys.executable, str(path), database_url, str(instance), str(port), REDIS_URL, channel, *extra_args],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=str(Path(__file__).parent),
         )
         procs.append(proc)
@@ -118,6 +124,13 @@ def servers(database_url, tmp_path):  # noqa: ANN001, ANN201
                 proc.wait(5)
             if proc.stderr:
                 proc.stderr.close()
+
+
+@pytest.fixture
+def servers(database_url, tmp_path):  # noqa: ANN001, ANN201
+    """Two Parvis server processes on the test database, sharing Redis."""
+    with two_servers(SERVER, tmp_path, database_url) as urls:
+        yield urls
 
 
 def session_cookie(app, user) -> str:  # noqa: ANN001
