@@ -11,7 +11,7 @@ from test_realtime_redis import _require_redis
 
 from parvis.extensions import db
 from parvis.models import Membership, Space, UserSession
-from parvis.realtime import Rate, RealtimeError, get_hub, space_room
+from parvis.realtime import PRESENCE_EVENT, Rate, RealtimeError, get_hub, space_room
 from parvis.realtime.ratelimit import TokenBuckets
 from parvis.realtime.registry import Entry, MemoryRegistry, RedisRegistry
 
@@ -322,13 +322,21 @@ def test_unknown_users_never_join(app, hub):
     assert sio.emit("test:join", {"space_id": 999999}, callback=True)["ok"] is False
 
 
-def test_logout_cuts_the_sessions_connections_at_once(app, hub, alice):
+def test_logout_cuts_the_sessions_connections_at_once(app, hub, alice, bob):
     """After logout the socket is closed by the server, before it sends anything."""
+    space = _space(alice, "public", slug="logout")
     phone = socket_for(app, alice)
     laptop = socket_for(app, alice)  # another session of the same user
     assert phone.is_connected() and laptop.is_connected()
+    assert phone.emit("test:join", {"space_id": space.id}, callback=True)["ok"]
+    watcher = socket_for(app, bob)
+    assert watcher.emit("test:join", {"space_id": space.id}, callback=True)["ok"]
+    watcher.get_received()
     logout(phone.flask)
     assert not phone.is_connected()
+    assert hub.online_user_ids(space.id) == [bob.id]
+    # The others see her go offline (the disconnect handler announces it).
+    assert {"space_id": space.id, "user_id": alice.id, "online": False} in events(watcher, PRESENCE_EVENT)
     assert laptop.is_connected()  # other devices stay signed in
     assert laptop.emit("test:echo", {"text": "still here"}, callback=True)["ok"] is True
 

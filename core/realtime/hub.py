@@ -257,8 +257,9 @@ class Hub:
                 continue
             if keep is not None and session_id == keep:
                 continue
+            # The owning process's disconnect handler forgets the connection and
+            # announces the user offline in its spaces.
             self.socketio.server.disconnect(entry.sid, namespace="/")
-            self.registry.forget(entry.sid)
             cut += 1
         return cut
 
