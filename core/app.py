@@ -23,6 +23,7 @@ from . import (
 from .database import init_database
 from .extensions import babel, csrf, limiter, login_manager, migrate
 from .plugins.manager import build_platform
+from .services import widget_cache
 
 
 def default_instance_path() -> str:
@@ -71,6 +72,7 @@ def create_app(config: dict[str, Any] | None = None, instance_path: str | None =
     errors.init_app(app)
     security_headers.init_app(app)
     space_context.init_app(app)
+    widget_cache.init_app(app)
     _register_blueprints(app)
     search.init_app(app)
     realtime.init_app(app)

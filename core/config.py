@@ -60,6 +60,8 @@ DEFAULTS: dict[str, Any] = {
     "COEDIT_IDLE_SECONDS": 20,  # cut a revision after this long without an update
     "COEDIT_UNLOAD_SECONDS": 300,  # drop a document nobody joined from memory after this long
     "COEDIT_SWEEP_SECONDS": 5,  # background sweep interval; 0: no background task
+    # Rendered widgets kept per process (docs/builder.md, "Widget cache"); 0: off.
+    "WIDGET_CACHE_SIZE": 2048,
     "PREFERRED_URL_SCHEME": "http",
     # Search (docs/search.md): "whoosh" (embedded, default) or "postgres".
     "SEARCH_BACKEND": "whoosh",

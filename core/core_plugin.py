@@ -259,27 +259,27 @@ def _render_activity(ctx: WidgetContext) -> Markup:
 def parvis_widgets() -> list[WidgetSpec]:
     return [
         WidgetSpec(
-            "core.description", _l("Space description"), _render_description, icon="info",
+            "core.description", _l("Space description"), _render_description, icon="info", cache_ttl=300,
             description=_l("The description of the space, from its settings."),
         ),
         WidgetSpec(
             "core.text", _l("Text block"), _render_text, form=TextWidgetForm, icon="text",
-            defaults={"title": "", "body": ""},
+            defaults={"title": "", "body": ""}, cache_ttl=300,
             description=_l("Your own text, written in markdown."),
         ),
         WidgetSpec(
             "core.links", _l("Links"), _render_links, form=LinksWidgetForm, icon="link",
-            defaults={"title": "", "links": ""},
+            defaults={"title": "", "links": ""}, cache_ttl=300,
             description=_l("A list of useful links."),
         ),
         WidgetSpec(
             "core.image", _l("Image"), _render_image, form=ImageWidgetForm, icon="image",
-            defaults={"image": "banner", "alt": "", "caption": ""},
+            defaults={"image": "banner", "alt": "", "caption": ""}, cache_ttl=300,
             description=_l("The space's banner or logo, with a caption."),
         ),
         WidgetSpec(
             "core.module", _l("Module shortcut"), _render_module, form=ModuleWidgetForm, icon="grid",
-            defaults={"module": ""},
+            defaults={"module": ""}, cache_ttl=300,
             description=_l("A module of the space with links to its pages."),
         ),
         WidgetSpec(
@@ -289,12 +289,12 @@ def parvis_widgets() -> list[WidgetSpec]:
         ),
         WidgetSpec(
             "core.members", _l("Members"), _render_members, form=CountWidgetForm,
-            defaults={"limit": 8}, icon="people", load=_load_members,
+            defaults={"limit": 8}, icon="people", load=_load_members, cache_ttl=300,
             description=_l("The newest members and how many there are."),
         ),
         WidgetSpec(
             "core.activity", _l("Recent activity"), _render_activity, form=CountWidgetForm,
-            defaults={"limit": 8}, icon="activity", load=_load_activity,
+            defaults={"limit": 8}, icon="activity", load=_load_activity, cache_ttl=60,
             description=_l("What happened lately in the space."),
         ),
     ]

@@ -235,20 +235,34 @@ def render_composition(
     """Render ``placements`` into ``layout``.
 
     Unknown widgets and widgets of modules switched off in the space are skipped; a
-    placement in a region the layout lacks goes to the layout's first region. Data is
-    loaded first, one ``WidgetSpec.load`` call per widget type with every placement of
-    that widget, so a page issues a bounded number of queries whatever its size.
+    placement in a region the layout lacks goes to the layout's first region. A widget
+    that declares ``cache_ttl`` is taken from the fragment cache while the space is
+    unchanged (:mod:`parvis.services.widget_cache`). The others' data is loaded first,
+    one ``WidgetSpec.load`` call per widget type with every placement of that widget,
+    so a page issues a bounded number of queries whatever its size.
     """
+    from .services.widget_cache import fragment_cache, fragment_key, viewer_key
+
     regions: dict[str, list[Markup]] = {r.id: [] for r in layout.regions}
     first = layout.regions[0].id
     visible = visible_placements(space, placements)
-    contexts: list[WidgetContext] = []
+    cache = fragment_cache()
+    viewer = viewer_key(space, user) if cache is not None else ()
+    html_of: dict[int, Markup] = {}
+    keys: dict[int, Any] = {}
+    contexts: dict[int, WidgetContext] = {}
     groups: dict[str, list[WidgetContext]] = {}
-    for placement, widget in visible:
-        ctx = WidgetContext(
-            space=space, settings={**widget.defaults, **(placement.get("settings") or {})}, user=user
-        )
-        contexts.append(ctx)
+    for index, (placement, widget) in enumerate(visible):
+        settings = {**widget.defaults, **(placement.get("settings") or {})}
+        if cache is not None and widget.cache_ttl:
+            key = fragment_key(space, widget.id, settings, viewer)
+            cached = cache.get(key) if key is not None else None
+            if cached is not None:
+                html_of[index] = cached
+                continue
+            keys[index] = key
+        ctx = WidgetContext(space=space, settings=settings, user=user)
+        contexts[index] = ctx
         if widget.load is not None:
             groups.setdefault(widget.id, []).append(ctx)
     failed: set[str] = set()
@@ -260,14 +274,25 @@ def render_composition(
         except Exception:  # noqa: BLE001 - a broken widget must not break the page
             failed.add(widget_id)
             errors[widget_id] = _failed(platform.widgets[widget_id], space, user, "load")
-    for (placement, widget), ctx in zip(visible, contexts, strict=True):
-        region = placement.get("region")
-        target = region if region in regions else first
+    for index, ctx in contexts.items():
+        widget = visible[index][1]
         if widget.id in failed:
-            html = errors[widget.id]
-        else:
-            html = render_widget(widget, space, ctx.settings, user, ctx=ctx)
+            html_of[index] = errors[widget.id]
+            continue
+        try:
+            html = widget.render(ctx)
+        except Exception:  # noqa: BLE001 - a broken widget must not break the page
+            html_of[index] = _failed(widget, space, user, "render")
+            continue  # and retried on the next view: never cached
+        html = html if isinstance(html, Markup) else escape(html or "")
+        html_of[index] = html
+        key = keys.get(index)
+        if key is not None:
+            cache.put(key, html, widget.cache_ttl)
+    for index, (placement, _widget) in enumerate(visible):
+        html = html_of.get(index)
+        region = placement.get("region")
         if html:
-            regions[target].append(html)
+            regions[region if region in regions else first].append(html)
     template = _registry().env.get_template(f"{layout.id}/layout.html")
     return Markup(template.render(regions=regions, space=space, layout=layout))  # noqa: S704 - autoescaped

@@ -35,6 +35,8 @@ class Notification(db.Model):
     """An in-app notification for one user."""
 
     __tablename__ = "notifications"
+    #: Never changes what a widget shows (parvis.services.widget_cache).
+    widget_cache_neutral = True
     __table_args__ = (Index("ix_notifications_user_read", "user_id", "read_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -54,6 +56,8 @@ class AuditLog(db.Model):
     """An administrative action, kept for accountability."""
 
     __tablename__ = "audit_log"
+    #: Never changes what a widget shows (parvis.services.widget_cache).
+    widget_cache_neutral = True
 
     id: Mapped[int] = mapped_column(primary_key=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

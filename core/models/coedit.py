@@ -33,6 +33,8 @@ class CoeditDocument(db.Model):
     """The live (CRDT) document of one co-editable text, ``(kind, object_id)``."""
 
     __tablename__ = "coedit_documents"
+    #: Never changes what a widget shows (parvis.services.widget_cache).
+    widget_cache_neutral = True
     __table_args__ = (
         UniqueConstraint("kind", "object_id"),
         Index("ix_coedit_documents_dirty_updated", "dirty", "updated_at"),

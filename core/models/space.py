@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from uuid import uuid4
 
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -16,6 +17,11 @@ JOIN_POLICIES = ("open", "request", "invitation")
 SPACE_STATUSES = ("active", "archived")
 #: Space roles from the most to the least powerful.
 SPACE_ROLES = ("owner", "admin", "moderator", "member", "guest")
+
+
+def new_content_stamp() -> str:
+    """A fresh value for ``Space.content_stamp`` (unique across databases and resets)."""
+    return uuid4().hex
 
 
 def role_rank(role: str | None) -> int:
@@ -49,6 +55,9 @@ class Space(db.Model):
     published_home: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    #: Changes in the same transaction as any write to the space's content (see
+    #: :mod:`parvis.services.widget_cache`): rendered widgets are cached under it.
+    content_stamp: Mapped[str | None] = mapped_column(String(32), default=new_content_stamp)
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="space", cascade="all, delete-orphan", passive_deletes=True
@@ -112,6 +121,8 @@ class SpaceRequest(db.Model):
     """A user's request to open a space, decided by a community manager."""
 
     __tablename__ = "space_requests"
+    #: Never changes what a widget shows (parvis.services.widget_cache).
+    widget_cache_neutral = True
 
     id: Mapped[int] = mapped_column(primary_key=True)
     requester_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -139,6 +150,8 @@ class Invitation(db.Model):
     """A single-use, expiring invitation to a space sent to an e-mail address."""
 
     __tablename__ = "invitations"
+    #: Never changes what a widget shows (parvis.services.widget_cache).
+    widget_cache_neutral = True
 
     id: Mapped[int] = mapped_column(primary_key=True)
     space_id: Mapped[int] = mapped_column(ForeignKey("spaces.id", ondelete="CASCADE"), index=True)
@@ -165,6 +178,8 @@ class JoinRequest(db.Model):
     """A user's request to join a space whose join policy is "on request"."""
 
     __tablename__ = "join_requests"
+    #: Never changes what a widget shows (parvis.services.widget_cache).
+    widget_cache_neutral = True
 
     id: Mapped[int] = mapped_column(primary_key=True)
     space_id: Mapped[int] = mapped_column(ForeignKey("spaces.id", ondelete="CASCADE"), index=True)

@@ -75,6 +75,13 @@ class WidgetSpec:
     #: in a bounded number of queries, whatever the number of placements or items.
     #: ``render`` then reads ``ctx.data`` instead of querying.
     load: Callable[[list[WidgetContext]], None] | None = None
+    #: Optional: seconds the rendered HTML may be reused for every viewer with the same
+    #: role in the space, until something in the space is written (see
+    #: :mod:`parvis.services.widget_cache`). Declare it only if the HTML depends on
+    #: nothing but the space's content, the settings and the viewer's role: no
+    #: per-user data, no form. It also bounds staleness for time-dependent content.
+    #: None (the default): rendered on every view.
+    cache_ttl: int | None = None
 
 
 @dataclass(frozen=True)

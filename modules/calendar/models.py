@@ -148,6 +148,8 @@ class CalendarFeedToken(db.Model):
     """
 
     __tablename__ = "calendar_feed_tokens"
+    #: Never changes what a widget shows (parvis.services.widget_cache).
+    widget_cache_neutral = True
     __table_args__ = (Index("ix_calendar_feed_tokens_user", "user_id", "space_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -136,6 +136,14 @@ def overrides_for(event_ids: Iterable[int]) -> dict[int, dict[str, CalendarOverr
     return found
 
 
+def events_in(
+    space_ids: list[int], start: datetime, end: datetime
+) -> tuple[list[CalendarEvent], dict[int, dict[str, CalendarOverride]]]:
+    """Events overlapping ``[start, end)`` with their exceptions (one query), for callers
+    that expand several windows from one load with :func:`occurrences_of`."""
+    return _events(space_ids, start, end, None)
+
+
 def occurrences_of(
     events: list[CalendarEvent],
     overrides: dict[int, dict[str, CalendarOverride]],

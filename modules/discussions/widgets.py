@@ -143,6 +143,7 @@ WIDGETS = (
         form=LatestWidgetForm,
         defaults={"limit": 5},
         load=load_latest,
+        cache_ttl=60,
     ),
     WidgetSpec(
         "discussions.minichat",

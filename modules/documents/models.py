@@ -154,6 +154,8 @@ class ShareLink(db.Model):
     """
 
     __tablename__ = "documents_share_links"
+    #: Never changes what a widget shows (parvis.services.widget_cache).
+    widget_cache_neutral = True
 
     id: Mapped[int] = mapped_column(primary_key=True)
     space_id: Mapped[int] = mapped_column(ForeignKey("spaces.id", ondelete="CASCADE"), index=True)

@@ -76,11 +76,11 @@ WIDGETS = (
     WidgetSpec(
         "documents.recent", _l("Recent documents"), render_recent,
         description=_l("The documents added or changed most recently."),
-        icon="file", form=RecentWidgetForm, defaults={"limit": 5}, load=load_recent,
+        icon="file", form=RecentWidgetForm, defaults={"limit": 5}, load=load_recent, cache_ttl=300,
     ),
     WidgetSpec(
         "documents.folder", _l("Documents of a folder"), render_folder,
         description=_l("The files of a chosen folder (the top level by default)."),
-        icon="folder", form=FolderWidgetForm, defaults={"folder_id": None, "limit": 10}, load=load_folder,
+        icon="folder", form=FolderWidgetForm, defaults={"folder_id": None, "limit": 10}, load=load_folder, cache_ttl=300,
     ),
 )

@@ -86,6 +86,7 @@ WIDGETS = (
         form=TopWidgetForm,
         defaults={"limit": 5},
         load=load_top,
+        cache_ttl=300,
     ),
     WidgetSpec(
         "faq.category",
@@ -95,6 +96,7 @@ WIDGETS = (
         icon="faq",
         form=CategoryWidgetForm,
         defaults={"category_id": None, "limit": 10},
+        cache_ttl=300,
     ),
     WidgetSpec(
         "faq.ask",

@@ -107,6 +107,7 @@ WIDGETS = (
         form=LatestPostsWidgetForm,
         defaults={"n": 5, "tag": ""},
         load=load_latest,
+        cache_ttl=60,  # scheduled posts go live without a write
     ),
     WidgetSpec(
         id="posts.announcement",
@@ -115,5 +116,6 @@ WIDGETS = (
         render=render_announcement,
         icon="megaphone",
         load=load_announcement,
+        cache_ttl=60,
     ),
 )

@@ -90,17 +90,17 @@ WIDGETS = (
     WidgetSpec(
         "wiki.recent", _l("Recently changed wiki pages"), render_recent_widget,
         description=_l("The wiki pages edited most recently."),
-        icon="clock", form=RecentWidgetForm, defaults={"limit": 5}, load=load_recent_widget,
+        icon="clock", form=RecentWidgetForm, defaults={"limit": 5}, load=load_recent_widget, cache_ttl=300,
     ),
     WidgetSpec(
         "wiki.page", _l("Wiki page"), render_page_widget,
         description=_l("Shows a chosen page of the wiki."),
-        icon="book", form=EmbedPageWidgetForm, defaults={"slug": ""},
+        icon="book", form=EmbedPageWidgetForm, defaults={"slug": ""}, cache_ttl=300,
     ),
     WidgetSpec(
         "wiki.tree", _l("Wiki page tree"), render_tree_widget,
         description=_l("The pages of the wiki as a tree."),
-        icon="tree", form=TreeWidgetForm, defaults={"depth": 2}, load=load_tree_widget,
+        icon="tree", form=TreeWidgetForm, defaults={"depth": 2}, load=load_tree_widget, cache_ttl=300,
     ),
 )
 
