@@ -222,3 +222,79 @@ def test_a_message_sent_to_one_process_reaches_a_client_of_the_other(app, server
     finally:
         bob_client.disconnect()
         alice_client.disconnect()
+
+
+def _session(app, user) -> tuple[str, str]:  # noqa: ANN001
+    """(server-side session id, signed cookie) of a fresh session of ``user``."""
+    row = UserSession(id=UserSession.new_id(), user=user, user_agent="test", ip_address="127.0.0.1")
+    db.session.add(row)
+    db.session.commit()
+    serializer = app.session_interface.get_signing_serializer(app)
+    return row.id, serializer.dumps({"_user_id": row.id, "_fresh": True})
+
+
+def _gone(client, seconds: float = 5.0) -> bool:  # noqa: ANN001
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if not client.connected:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.mark.config(REDIS_URL=REDIS_URL, SOCKETIO_CHANNEL=CHANNEL)
+def test_ending_a_session_elsewhere_cuts_its_connection_on_the_process_holding_it(app, servers):
+    """Logout handled by one worker cuts that session's socket held by another worker,
+    leaves the user's other devices connected, and the others see them go offline only
+    when the last connection is cut."""
+    from parvis.auth_session import disconnect_sessions
+    from parvis_modules.discussions.models import Channel
+
+    owner = make_user("owner@example.org", "Olga Owner")
+    alice = make_user("alice@example.org", "Alice Martin")
+    bob = make_user("bob@example.org", "Bob Durand")
+    space = make_space(owner, "atelier", "private")
+    add_member(space, alice)
+    add_member(space, bob)
+    channel = db.session.scalar(db.select(Channel).filter_by(space_id=space.id))
+    first, second = servers
+    _alice_session, alice_cookie = _session(app, alice)
+    phone_session, phone_cookie = _session(app, bob)
+    _laptop_session, laptop_cookie = _session(app, bob)
+
+    alice_client = connect(first, alice_cookie)
+    alice_client.on("parvis:presence", lambda data: alice_client.inbox.setdefault("presence", []).append(data))
+    bob_phone = connect(second, phone_cookie)
+    bob_laptop = connect(first, laptop_cookie)
+    try:
+        for client in (alice_client, bob_phone, bob_laptop):
+            assert client.call("discussions:join", {"channel_id": channel.id}, timeout=10)["ok"]
+        hub = get_hub(app)
+        assert hub.online_user_ids(space.id) == sorted([alice.id, bob.id])
+
+        # Bob signs out on his phone; this (third) process handles the logout.
+        db.session.delete(db.session.get(UserSession, phone_session))
+        db.session.commit()
+        alice_client.inbox.clear()
+        disconnect_sessions(bob.id, only=phone_session)
+        assert _gone(bob_phone), "the ended session's socket, held by the other process, was not cut"
+        time.sleep(0.5)
+        assert bob_laptop.connected
+        assert hub.online_user_ids(space.id) == sorted([alice.id, bob.id])
+        assert not [p for p in alice_client.inbox.get("presence", []) if p["user_id"] == bob.id and not p["online"]]
+
+        # Then every session of Bob ends (password changed): the laptop goes too, and
+        # Alice sees him offline.
+        disconnect_sessions(bob.id)
+        assert _gone(bob_laptop)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and not [
+            p for p in alice_client.inbox.get("presence", []) if p["user_id"] == bob.id and not p["online"]
+        ]:
+            time.sleep(0.05)
+        assert [p for p in alice_client.inbox.get("presence", []) if p["user_id"] == bob.id and not p["online"]]
+        assert hub.online_user_ids(space.id) == [alice.id]
+    finally:
+        for client in (alice_client, bob_phone, bob_laptop):
+            with contextlib.suppress(Exception):
+                client.disconnect()
