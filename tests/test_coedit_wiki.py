@@ -146,6 +146,19 @@ def test_two_members_type_live_and_the_form_cuts_one_revision_with_both(app, cli
     page_html = client.get(url(space, "p/home")).get_data(as_text=True)
     assert "Being edited live" not in page_html
 
+    # The revision, the comparison and the API name both authors too.
+    assert "with Moderator Person" in client.get(url(space, "p/home/r/2")).get_data(as_text=True)
+    assert "with Moderator Person" not in client.get(url(space, "p/home/r/1")).get_data(as_text=True)
+    compare = client.get(url(space, "p/home/compare?from=1&to=2")).get_data(as_text=True)
+    assert compare.count("with Moderator Person") == 1
+    api = f"/api/v1/spaces/{space.slug}/wiki/pages/home/revisions"
+    listed = client.get(api).get_json()["data"]
+    assert [(r["number"], r["coauthors"]) for r in listed] == [
+        (2, [{"id": crew.moderator.id, "name": "Moderator Person"}]), (1, [])]
+    one = client.get(f"{api}/2").get_json()
+    assert one["coauthors"] == [{"id": crew.moderator.id, "name": "Moderator Person"}]
+    assert one["author"]["id"] == crew.member.id
+
 
 def test_a_title_change_with_the_live_form_is_kept(app, crew, space, home):
     alice = live(app, crew.member, key_of(home))

@@ -198,13 +198,19 @@ def list_revisions(slug: str, query: dict[str, Any]) -> Any:
         .order_by(WikiRevision.number.desc())
         .options(db.defer(WikiRevision.body), db.joinedload(WikiRevision.author))
     )
-    return paginate(stmt, query)
+    result = paginate(stmt, query)
+    people = services.coauthors_of(page.id, result.items)
+    result.items = [_RevisionView(r, None, people.get(r.id, [])) for r in result.items]
+    return result
 
 
 class _RevisionView:
-    def __init__(self, revision: WikiRevision, html: str) -> None:
+    """A revision as the API shows it: with its HTML (one revision) and co-authors."""
+
+    def __init__(self, revision: WikiRevision, html: str | None, coauthors: list[tuple[int, str]]) -> None:
         self._revision = revision
         self.html = html
+        self.coauthors = [{"id": user_id, "name": name} for user_id, name in coauthors]
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._revision, name)
@@ -220,7 +226,8 @@ def get_revision(slug: str, number: int) -> Any:
     revision = services.get_revision(page, number)
     if revision is None:
         raise ApiError(404)
-    return _RevisionView(revision, str(render_body(revision.body, current_space()).html))
+    html = str(render_body(revision.body, current_space()).html)
+    return _RevisionView(revision, html, services.coauthors_of(page.id, [revision]).get(revision.id, []))
 
 
 @api_endpoint(api_bp, "/pages/<slug>/revisions/<int:number>/restore", ["POST"],

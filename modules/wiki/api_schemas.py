@@ -76,6 +76,13 @@ class PageUpdateSchema(Schema):
     is_template = fields.Boolean()
 
 
+class CoauthorSchema(Schema):
+    """Someone who co-edited a revision live, besides its author."""
+
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+
+
 class RevisionBriefSchema(Schema):
     """A revision in the history (no text)."""
 
@@ -85,6 +92,10 @@ class RevisionBriefSchema(Schema):
     summary = fields.String()
     restored_from = fields.Integer(allow_none=True)
     author = fields.Nested(AuthorSchema, allow_none=True)
+    coauthors = fields.List(
+        fields.Nested(CoauthorSchema), dump_default=list,
+        metadata={"description": "People who co-edited this revision live, besides its author."},
+    )
     created_at = fields.DateTime()
 
 

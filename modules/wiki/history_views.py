@@ -44,11 +44,9 @@ def history(slug: str):  # noqa: ANN201
 
 def _coauthors(page_id: int, revisions: list[WikiRevision]) -> dict[int, list[str]]:
     """Revision id -> names of the people who co-edited it live, besides its author."""
-    found = coedit.coauthors(KIND, page_id, [str(r.id) for r in revisions])
-    authors = {str(r.id): r.author_id for r in revisions}
     return {
-        int(key): [name for user_id, name in people if user_id != authors.get(key)]
-        for key, people in found.items()
+        rev_id: [name for _user_id, name in people]
+        for rev_id, people in services.coauthors_of(page_id, revisions).items()
     }
 
 
@@ -72,6 +70,7 @@ def view_revision(slug: str, number: int):  # noqa: ANN201
         page=page,
         revision=revision,
         rendered=rendered,
+        coauthors=_coauthors(page.id, [revision]).get(revision.id, []),
         is_current=revision.id == page.current_revision_id,
         can_edit=may("wiki.edit", g.space) and not page.is_deleted,
     )
@@ -99,11 +98,14 @@ def compare(slug: str):  # noqa: ANN201
     if from_number not in rows or to_number not in rows:
         abort(404)
     old, new = rows[from_number], rows[to_number]
+    names = _coauthors(page.id, [old, new])
     return render_template(
         "wiki/compare.html",
         page=page,
         old=old,
         new=new,
+        old_coauthors=names.get(old.id, []),
+        new_coauthors=names.get(new.id, []),
         body_diff=word_diff(old.body, new.body),
         title_diff=word_diff(old.title, new.title) if old.title != new.title else None,
     )

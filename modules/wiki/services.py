@@ -617,3 +617,19 @@ def delete_space_data(space: Any) -> None:
     db.session.execute(db.delete(WikiSlugHistory).where(WikiSlugHistory.space_id == space.id))
     db.session.execute(db.delete(WikiRevision).where(WikiRevision.page_id.in_(page_ids)))
     db.session.execute(db.delete(WikiPage).where(WikiPage.space_id == space.id))
+
+
+def coauthors_of(page_id: int, revisions: list[WikiRevision]) -> dict[int, list[tuple[int, str]]]:
+    """Revision id -> ``(user id, name)`` of the people who co-edited it live, besides
+    its author (one query; revisions saved from the form have none)."""
+    from parvis import coedit
+
+    from .coedit import KIND
+
+    found = coedit.coauthors(KIND, page_id, [str(r.id) for r in revisions])
+    authors = {str(r.id): r.author_id for r in revisions}
+    return {
+        int(key): [(user_id, name) for user_id, name in people if user_id != authors.get(key)]
+        for key, people in found.items()
+    }
+
