@@ -69,6 +69,9 @@ def test_two_members_type_and_the_form_saves_one_version_with_both(app, client, 
 
     shown = client.get(f"{docs.url}/d/{note.id}").get_data(as_text=True)
     assert "with Moderator Person" in shown and "Being edited live" not in shown
+    api = client.get(f"/api/v1/spaces/{note.space.slug}/documents/documents/{note.id}/versions").get_json()
+    assert [(v["number"], v["coauthors"]) for v in api["data"]] == [
+        (2, [{"id": docs.moderator.id, "name": "Moderator Person"}]), (1, [])]
 
 
 def test_a_guest_follows_but_cannot_write(app, docs, note):

@@ -89,6 +89,11 @@ class DocumentsVersionSchema(Schema):
     size = fields.Integer()
     sha256 = fields.String(allow_none=True)
     author_id = fields.Integer(allow_none=True)
+    coauthors = fields.List(
+        fields.Nested(Schema.from_dict({"id": fields.Integer(required=True), "name": fields.String(required=True)},
+                                       name="DocumentsCoauthorSchema")),
+        metadata={"description": "People who co-edited this version of a note live, besides its author."},
+    )
     created_at = fields.DateTime()
     restored_from = fields.Integer(allow_none=True)
     download_url = fields.String()
@@ -221,13 +226,18 @@ def get_document(doc_id: int) -> Any:
 def list_versions(doc_id: int) -> Any:
     """Every version of a document, newest first."""
     doc = _doc(doc_id)
-    return {"data": [_version_payload(doc, v) for v in services.versions_of(doc)]}
+    versions = services.versions_of(doc)
+    people = services.coauthors_of(doc, versions)
+    return {"data": [_version_payload(doc, v, people.get(v.id, [])) for v in versions]}
 
 
-def _version_payload(doc: Document, v: DocumentVersion) -> dict[str, Any]:
+def _version_payload(
+    doc: Document, v: DocumentVersion, coauthors: list[tuple[int, str]] | None = None
+) -> dict[str, Any]:
     return {
         "number": v.number, "filename": v.filename, "content_type": v.content_type, "size": v.size,
         "sha256": v.sha256, "author_id": v.author_id, "created_at": v.created_at, "restored_from": v.restored_from,
+        "coauthors": [{"id": user_id, "name": name} for user_id, name in coauthors or ()],
         "download_url": url_for("documents_api.download_version", doc_id=doc.id, number=v.number, _external=True),
     }
 

@@ -92,13 +92,9 @@ def show(doc_id: int) -> Any:
 
 def _coauthors(doc: Document, versions: list[DocumentVersion]) -> dict[int, list[str]]:
     """Version id -> names of the people who co-edited it live, besides its author."""
-    if not doc.is_note:
-        return {}
-    found = coedit.coauthors(KIND, doc.id, [str(v.id) for v in versions])
-    authors = {str(v.id): v.author_id for v in versions}
     return {
-        int(key): [name for user_id, name in people if user_id != authors.get(key)]
-        for key, people in found.items()
+        version_id: [name for _user_id, name in people]
+        for version_id, people in services.coauthors_of(doc, versions).items()
     }
 
 

@@ -747,3 +747,21 @@ def quota_summary(space: Space) -> dict[str, Any]:
 
 
 __all__ = ["MB"]
+
+
+def coauthors_of(doc: Document, versions: list[DocumentVersion]) -> dict[int, list[tuple[int, str]]]:
+    """Version id -> ``(user id, name)`` of the people who co-edited it live, besides its
+    author (one query for a note; files are never co-edited)."""
+    from parvis import coedit
+
+    from .coedit import KIND
+
+    if not doc.is_note:
+        return {}
+    found = coedit.coauthors(KIND, doc.id, [str(v.id) for v in versions])
+    authors = {str(v.id): v.author_id for v in versions}
+    return {
+        int(key): [(user_id, name) for user_id, name in people if user_id != authors.get(key)]
+        for key, people in found.items()
+    }
+
