@@ -6,13 +6,21 @@ Usage::
     python benchmarks/search_bench.py --backend postgres --items 1000000
     python benchmarks/search_bench.py --backend fts5 --items 200000
     python benchmarks/search_bench.py --report      # writes the table into README.md
+    python benchmarks/search_bench.py --backend whoosh --items 200000 --keep   # build once, reuse
 
-Each run appends one JSON line to ``benchmarks/search_results.jsonl``. The corpus and
+Each run appends one JSON line to ``benchmarks/search_results.jsonl``. With ``--keep`` the
+built index is kept (whoosh: a folder under ``--keep-dir``; PostgreSQL: the schema
+``search_bench_<items>``) and a later ``--keep`` run with the same backend and size reuses
+it when it is complete and built by the same index format: only the queries run, and the
+indexing figures of the build are reported again (``"reused": true``).
+
+The corpus and
 the workload come from ``search_corpus.py`` (2,000 spaces; a user in 20 spaces, 10 % of
 spaces public). Latency is measured on the backend's own ``search`` call (what a results
 page costs, facets excluded) for 200 one-word, 200 multi-word and 200 phrase queries
-after 20 warm-up queries. PostgreSQL runs in its own schema ``search_bench`` of
-``PARVIS_BENCH_DATABASE_URL`` (default: the local ``parvis_searchbench`` database).
+after 20 warm-up queries. PostgreSQL runs in its own schema (``search_bench``, dropped at
+the end, or ``search_bench_<items>`` with ``--keep``) of ``PARVIS_BENCH_DATABASE_URL``
+(default: the local ``parvis_searchbench`` database).
 """
 
 from __future__ import annotations
@@ -40,6 +48,9 @@ from search_corpus import Workload, generate, workload  # noqa: E402
 RESULTS = HERE / "search_results.jsonl"
 README = HERE / "README.md"
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/parvis_searchbench"
+DEFAULT_KEEP_DIR = Path(tempfile.gettempdir()) / "parvis-search-bench"
+#: Name of the file describing a kept index (count, build time, size, format).
+BUILD_INFO = "build.json"
 
 
 def documents(items: int) -> Iterator:
@@ -81,70 +92,118 @@ def dir_size(path: Path) -> int:
 # -- backends ---------------------------------------------------------------------------
 
 
-def bench_whoosh(items: int, load: Workload) -> dict:
-    from parvis.search.backend import SearchQuery
-    from parvis.search.whoosh_backend import WhooshBackend
+def _format(module: str) -> int:
+    """The index format version of a backend module (a kept index of another is rebuilt)."""
+    import importlib
 
-    folder = Path(tempfile.mkdtemp(prefix="parvis-bench-whoosh-"))
+    return int(getattr(importlib.import_module(module), "INDEX_VERSION", 0))
+
+
+def _kept_build(info: Path, items: int, version: int) -> dict | None:
+    """The build figures of a complete kept index of ``items`` items in ``version``."""
     try:
-        backend = WhooshBackend(folder)
-        backend.setup()
-        start = time.perf_counter()
-        count = backend.rebuild(documents(items))
-        elapsed = time.perf_counter() - start
-        size = dir_size(folder)
+        build = json.loads(info.read_text())
+    except (OSError, ValueError):
+        return None
+    if build.get("count") != items or build.get("version") != version:
+        return None
+    return build
+
+
+def bench_whoosh(items: int, load: Workload, keep: Path | None = None) -> dict:
+    from parvis.search.backend import SearchQuery
+    from parvis.search.whoosh_backend import INDEX_VERSION, REBUILD_PROCS, WhooshBackend
+
+    folder = keep / f"whoosh-{items}" if keep else Path(tempfile.mkdtemp(prefix="parvis-bench-whoosh-"))
+    build = _kept_build(folder / BUILD_INFO, items, INDEX_VERSION) if keep else None
+    try:
+        if build is None:
+            shutil.rmtree(folder, ignore_errors=True)
+            backend = WhooshBackend(folder / "index")
+            backend.setup()
+            start = time.perf_counter()
+            count = backend.rebuild(documents(items))
+            build = {"count": count, "index_s": time.perf_counter() - start, "size": dir_size(folder / "index"),
+                     "procs": REBUILD_PROCS, "version": INDEX_VERSION}
+            (folder / BUILD_INFO).write_text(json.dumps(build))
+        else:
+            backend = WhooshBackend(folder / "index")
+            backend.setup()
+            build["reused"] = True
 
         def run(text: str) -> int:
             query = SearchQuery(text, load.scopes, facets=False, spelling=False)
             return len(backend.search(query).hits)
 
-        from parvis.search.whoosh_backend import REBUILD_PROCS
-
-        return {"count": count, "index_s": elapsed, "size": size, "queries": queries(run, load),
-                "procs": REBUILD_PROCS}
+        result = {**build, "queries": queries(run, load)}
+        result.pop("version", None)
+        backend.close()
+        return result
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        if not keep:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
-def bench_postgres(items: int, load: Workload) -> dict:
+def bench_postgres(items: int, load: Workload, keep: Path | None = None) -> dict:
     from sqlalchemy import create_engine, text
 
     from parvis.search.backend import SearchQuery
     from parvis.search.models import SearchEntry
-    from parvis.search.postgres_backend import PostgresBackend
+    from parvis.search.postgres_backend import INDEX_VERSION, PostgresBackend
 
     url = os.environ.get("PARVIS_BENCH_DATABASE_URL", DEFAULT_PG)
+    schema = f"search_bench_{items}" if keep else "search_bench"
     admin = create_engine(url)
     with admin.begin() as conn:
-        conn.exec_driver_sql("DROP SCHEMA IF EXISTS search_bench CASCADE")
-        conn.exec_driver_sql("CREATE SCHEMA search_bench")
+        conn.exec_driver_sql(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+        conn.exec_driver_sql(f"CREATE TABLE IF NOT EXISTS {schema}.bench_build (info json)")
+        stored = conn.execute(text(f"SELECT info FROM {schema}.bench_build")).scalar()  # noqa: S608
+        build = None
+        if keep and stored and stored.get("count") == items and stored.get("version") == INDEX_VERSION:
+            build = dict(stored)
+        if build is None:
+            conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+            conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+            conn.exec_driver_sql(f"CREATE TABLE {schema}.bench_build (info json)")
     admin.dispose()
-    engine = create_engine(url, connect_args={"options": "-csearch_path=search_bench,public"})
+    engine = create_engine(url, connect_args={"options": f"-csearch_path={schema},public"})
     try:
-        SearchEntry.__table__.create(engine)
         backend = PostgresBackend(lambda: engine)
-        backend.setup()
-        start = time.perf_counter()
-        count = backend.rebuild(documents(items))
-        elapsed = time.perf_counter() - start
-        with engine.begin() as conn:
-            size = conn.execute(text("SELECT pg_total_relation_size('search_bench.search_entries')")).scalar()
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.exec_driver_sql("VACUUM ANALYZE search_bench.search_entries")
+        if build is None:
+            SearchEntry.__table__.create(engine)
+            backend.setup()
+            start = time.perf_counter()
+            count = backend.rebuild(documents(items))
+            elapsed = time.perf_counter() - start
+            with engine.begin() as conn:
+                size = conn.execute(text(f"SELECT pg_total_relation_size('{schema}.search_entries')")).scalar()
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.exec_driver_sql(f"VACUUM ANALYZE {schema}.search_entries")
+            build = {"count": count, "index_s": elapsed, "size": int(size), "config": backend.config,
+                     "version": INDEX_VERSION}
+            with engine.begin() as conn:
+                conn.execute(text("INSERT INTO bench_build VALUES (CAST(:info AS json))"),
+                             {"info": json.dumps(build)})
+        else:
+            backend.setup()
+            build["reused"] = True
 
         def run(text_: str) -> int:
             query = SearchQuery(text_, load.scopes, facets=False, spelling=False)
             return len(backend.search(query).hits)
 
-        return {"count": count, "index_s": elapsed, "size": int(size), "config": backend.config,
-                "queries": queries(run, load)}
+        result = {**build, "queries": queries(run, load)}
+        result.pop("version", None)
+        return result
     finally:
-        with engine.begin() as conn:
-            conn.exec_driver_sql("DROP SCHEMA IF EXISTS search_bench CASCADE")
+        if not keep:
+            with engine.begin() as conn:
+                conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
         engine.dispose()
 
 
-def bench_fts5(items: int, load: Workload) -> dict:
+def bench_fts5(items: int, load: Workload, keep: Path | None = None) -> dict:  # noqa: ARG001
+    """SQLite FTS5 (always rebuilt: it indexes in minutes)."""
     folder = Path(tempfile.mkdtemp(prefix="parvis-bench-fts5-"))
     path = folder / "fts.db"
     try:
@@ -203,9 +262,9 @@ def queries(run: Callable[[str], int], load: Workload) -> dict[str, dict[str, fl
 BENCHES = {"whoosh": bench_whoosh, "postgres": bench_postgres, "fts5": bench_fts5}
 
 
-def main_run(backend: str, items: int) -> None:
+def main_run(backend: str, items: int, keep: Path | None = None) -> None:
     load = workload()
-    result = BENCHES[backend](items, load)
+    result = BENCHES[backend](items, load, keep)
     result.update(
         backend=backend, items=items,
         items_per_s=round(result["count"] / result["index_s"], 1),
@@ -215,7 +274,8 @@ def main_run(backend: str, items: int) -> None:
         load_average=round(os.getloadavg()[0], 1),
         readable_spaces=len(load.space_ids),
         scopes=len(load.scopes),
-        command=f"python benchmarks/search_bench.py --backend {backend} --items {items}",
+        command=f"python benchmarks/search_bench.py --backend {backend} --items {items}"
+        + (" --keep" if keep else ""),
     )
     with RESULTS.open("a") as fh:
         fh.write(json.dumps(result) + "\n")
@@ -323,11 +383,15 @@ def main() -> None:
     parser.add_argument("--backend", choices=sorted(BENCHES))
     parser.add_argument("--items", type=int, default=200_000)
     parser.add_argument("--report", action="store_true")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the built index and reuse a kept one (whoosh, postgres)")
+    parser.add_argument("--keep-dir", type=Path, default=DEFAULT_KEEP_DIR,
+                        help=f"where kept whoosh indexes live (default {DEFAULT_KEEP_DIR})")
     args = parser.parse_args()
     if args.report:
         report()
     elif args.backend:
-        main_run(args.backend, args.items)
+        main_run(args.backend, args.items, args.keep_dir if args.keep else None)
     else:
         parser.error("--backend or --report")
 

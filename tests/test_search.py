@@ -414,3 +414,24 @@ def test_a_capped_count_is_shown_as_a_lower_bound(client: FlaskClient, world: Wo
     assert "More than 1 results" in html or "Plus de 1 résultats" in html
     data = client.get("/api/v1/search", query_string={"q": WORD}).get_json()
     assert data["meta"]["capped"] is True and data["meta"]["total"] == 1
+
+
+def test_an_index_of_an_old_layout_is_rebuilt_not_a_crash(app: Flask, client: FlaskClient, tmp_path: Path) -> None:
+    """An index left by an older version (other fields, no version file) is replaced by an
+    empty one and rebuilt from the database on first use: results, not a 500."""
+    from whoosh import index
+    from whoosh.fields import ID, TEXT, Schema
+
+    folder = tmp_path / "old-index"
+    folder.mkdir()
+    old = index.create_in(str(folder), Schema(key=ID(unique=True, stored=True), title=TEXT(stored=True), body=TEXT))
+    with old.writer() as writer:
+        writer.add_document(key="wiki.page:999", title="Ancienne page", body=WORD)
+    old.close()
+    service: SearchService = app.extensions[EXTENSION_KEY]
+    service.backend = WhooshBackend(folder)
+    world = World()
+    world_pages = sorted(f"Cycle du carbone ({v})" for v in ("public", "private", "secret"))
+    assert sorted(hits_for(client, world.member)) == world_pages
+    assert service.backend.count() == 12  # 6 people + 3 spaces + 3 pages, the old entry gone
+    assert not service.backend.take_rebuild_request()  # once only

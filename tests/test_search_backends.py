@@ -111,6 +111,14 @@ def test_all_words_must_match_and_phrases_keep_order(filled: SearchBackend) -> N
     assert keys(filled.search(q("budget tablettes"))) == set()
 
 
+def test_either_word_with_or_and_phrases_among_other_words(filled: SearchBackend) -> None:
+    assert keys(filled.search(q("budget OR tablettes"))) == {"posts.post:2", "wiki.page:1"}
+    assert keys(filled.search(q('jeudi "formation des élèves"'))) == {"discussions.message:5"}
+    assert keys(filled.search(q('"élèves formation"'))) == set()  # the order counts
+    assert keys(filled.search(q('"budget"'))) == {"posts.post:2"}  # a one-word phrase is the word
+    assert keys(filled.search(q("finances"))) == {"posts.post:2"}  # tags are searched too
+
+
 def test_scopes_are_the_only_access(filled: SearchBackend) -> None:
     """A document outside the user's scopes is never returned, whatever the query."""
     outsider = frozenset({"10:wiki", "10:posts", "10:discussions", "20:faq"})

@@ -64,7 +64,7 @@ def _analyzer() -> Analyzer:
     return text_analyzer()
 
 
-_WORD = re.compile(r"\w+", re.UNICODE)
+_WORD_SPLIT = re.compile(r"(\w+)", re.UNICODE)
 
 
 def snippet(text: str, terms: set[str], start_mark: str, end_mark: str, width: int = 30) -> str:
@@ -74,27 +74,28 @@ def snippet(text: str, terms: set[str], start_mark: str, end_mark: str, width: i
     """
     if not terms or not text:
         return ""
-    words = list(_WORD.finditer(text))
-    hits = [i for i, m in enumerate(words) if stem(m.group()) in terms]
+    # [separator, word, separator, word, ..., separator]: word i is parts[2 * i + 1]
+    parts = _WORD_SPLIT.split(text)
+    words = parts[1::2]
+    hits = [i for i, word in enumerate(words) if stem(word) in terms]
     if not hits:
         return ""
     best, best_count = hits[0], 0
-    for i in hits:  # the window starting a little before a hit that holds the most hits
-        count = sum(1 for j in hits if i <= j < i + width)
-        if count > best_count:
-            best, best_count = i, count
+    end = 0
+    for n, i in enumerate(hits):  # the window starting at a hit that holds the most hits
+        end = max(end, n)
+        while end < len(hits) and hits[end] < i + width:
+            end += 1
+        if end - n > best_count:
+            best, best_count = i, end - n
     first = max(0, best - 5)
     last = min(len(words), first + width) - 1
-    start, end = words[first].start(), words[last].end()
     hit_set = set(hits)
-    out: list[str] = ["… " if start > 0 else ""]
-    position = start
+    out: list[str] = ["… " if first > 0 or parts[0] else ""]
     for i in range(first, last + 1):
-        m = words[i]
-        out.append(text[position : m.start()])
-        out.append(f"{start_mark}{m.group()}{end_mark}" if i in hit_set else m.group())
-        position = m.end()
-    out.append(text[position:end])
-    if end < len(text):
+        if i > first:
+            out.append(parts[2 * i])
+        out.append(f"{start_mark}{words[i]}{end_mark}" if i in hit_set else words[i])
+    if last < len(words) - 1 or parts[-1]:
         out.append(" …")
     return "".join(out)

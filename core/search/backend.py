@@ -124,6 +124,14 @@ class SearchBackend(ABC):
     def close(self) -> None:  # noqa: B027  (optional)
         """Release files and connections."""
 
+    def take_rebuild_request(self) -> bool:
+        """True (once) when the backend lost its index and needs a full rebuild.
+
+        The whoosh backend answers True after it replaced an index written in an older
+        layout by an empty one; the search service then queues a full reindex.
+        """
+        return False
+
 
 def query_words(text: str) -> list[str]:
     """The words of ``text`` (letters and digits), at most MAX_QUERY_TERMS."""

@@ -21,6 +21,8 @@ class SearchEntry(db.Model):
     """A search document stored for the PostgreSQL backend (a cache of the database)."""
 
     __tablename__ = "search_entries"
+    #: Never changes what a widget shows (parvis.services.widget_cache).
+    widget_cache_neutral = True
     __table_args__ = (
         UniqueConstraint("type", "object_id"),
         Index("ix_search_entries_tsv", "tsv", postgresql_using="gin"),

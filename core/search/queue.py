@@ -23,8 +23,8 @@ from flask import Flask
 
 log = logging.getLogger(__name__)
 
-#: A job: ``("index", type, id)``, ``("remove", type, id)``, ``("drop-space", id)``
-#: or ``("rebuild-space", id)``.
+#: A job: ``("index", type, id)``, ``("remove", type, id)``, ``("drop-space", id)``,
+#: ``("rebuild-space", id)`` or ``("rebuild-all",)``.
 Job = tuple[Any, ...]
 #: Most jobs handled in one write.
 MAX_BATCH = 500

@@ -115,6 +115,12 @@ class SearchService:
         """Apply queued jobs: the last job about an object wins."""
         latest: dict[tuple[Any, ...], Job] = {}
         spaces: list[Job] = []
+        if any(job[0] == "rebuild-all" for job in jobs):
+            # Everything from the database first; the other jobs then change nothing
+            # but are cheap and keep the order of events.
+            count = self.backend.rebuild(self.all_documents())
+            log.warning("search: index rebuilt (%d documents)", count)
+            jobs = [job for job in jobs if job[0] != "rebuild-all"]
         for job in jobs:
             if job[0] in ("drop-space", "rebuild-space"):
                 spaces.append(job)
@@ -161,8 +167,15 @@ class SearchService:
 
     # -- reading ------------------------------------------------------------------
 
+    def _rebuild_if_lost(self) -> None:
+        """Queue a full reindex when the backend replaced an index of an old layout."""
+        if self.backend.take_rebuild_request():
+            log.warning("search: the index was replaced (new layout); rebuilding it from the database")
+            self.submit([("rebuild-all",)])
+
     def search(self, user: Any, query: SearchQuery) -> tuple[SearchResults, Access]:
         """Run ``query`` for ``user``: only what they may open now."""
+        self._rebuild_if_lost()
         if self.queue.mode == "manual":
             self.flush()
         access = access_for(user)
@@ -173,6 +186,7 @@ class SearchService:
 
     def suggest(self, user: Any, text: str, limit: int = 8) -> list[Hit]:
         """Titles matching what is typed so far, among what ``user`` may open."""
+        self._rebuild_if_lost()
         if self.queue.mode == "manual":
             self.flush()
         access = access_for(user)
