@@ -15,9 +15,15 @@
    update per keystroke: throughput, stored size vs encoded state, process RSS.
 
 The co-editable kind is the test kind of tests/coedit_support.py (same service code path
-as the wiki pages and notes).
+as the wiki pages and notes). The server runs with ``MALLOC_ARENA_MAX=2`` as advised for
+real-time processes (docs/coedit.md, "Memory"; ``--arena-max 0``: glibc's default).
+Past ``--steady-chars`` (8,000) the editors delete as much as they type, so long runs
+stay under the kind's 20,000-character limit. ``--memprobe FILE``: the server appends a
+memory report to FILE every minute (:func:`memory_probe`), and its log is kept next to
+it (``FILE.server.log``); ``kill -USR1 <server pid>`` dumps every thread's stack there.
 
     python benchmarks/coedit_bench.py --seconds 60 --trace-keys 50000
+    python benchmarks/coedit_bench.py --seconds 2700 --only live --memprobe /tmp/probe.txt
 
 Numbers go to benchmarks/README.md by hand, with the command and the machine's load.
 """
@@ -47,12 +53,17 @@ if TESTS not in sys.path:
 EDITORS = 20
 CLIENT_PROCESSES = 4
 PLUGINS = ["coedit_support"]
+#: Past this many characters the editors delete as much as they type (a page being
+#: revised), so that long runs stay under the test kind's 20,000-character limit.
+STEADY_CHARS = 8000
 
 SERVER = textwrap.dedent(
     """
     import faulthandler
+    import os
     import signal
     import sys
+    import threading
     sys.path.insert(0, sys.argv[4])
     faulthandler.register(signal.SIGUSR1, all_threads=True)  # kill -USR1 <pid>: every thread's stack
     from parvis import create_app
@@ -66,6 +77,14 @@ SERVER = textwrap.dedent(
         },
         instance_path=instance,
     )
+    if os.environ.get("PARVIS_BENCH_INLINE_HANDLERS"):  # experiment: no thread per event
+        app.extensions["socketio"].server.async_handlers = False
+    probe = os.environ.get("PARVIS_BENCH_MEMPROBE")
+    if probe:  # --memprobe: a memory report of this process every minute (see PROBE)
+        sys.path.insert(0, sys.argv[5])
+        from coedit_bench import memory_probe
+
+        threading.Thread(target=memory_probe, args=(app, probe), daemon=True).start()
     app.extensions["socketio"].run(
         app, host="127.0.0.1", port=int(port), allow_unsafe_werkzeug=True,
         use_reloader=False, log_output=False,
@@ -137,10 +156,94 @@ def proc_stats(pid: int) -> tuple[float, int]:
     return cpu, rss
 
 
+# -- memory probe (inside the server, --memprobe) ------------------------------------
+
+
+def memory_probe(app, path: str) -> None:  # noqa: ANN001, C901, PLR0915
+    """Append a memory report of this (server) process to ``path`` every
+    ``PARVIS_BENCH_PROBE_SECONDS`` (60): RSS, glibc heap (``mallinfo2``: in use vs free
+    held), SQLite's own heap, Python's traced heap (``tracemalloc`` at a shallow depth,
+    ``PARVIS_BENCH_TRACE_DEPTH``, 0 = off) with its biggest growths since the last
+    report, object counts by type (``gc``), threads, connections and the live
+    documents' size (encoded state, text). With ``PARVIS_BENCH_TRIM_EVERY=n``, every
+    n-th report also calls ``malloc_trim(0)`` and records the RSS it gave back."""
+    import collections
+    import ctypes
+    import gc
+    import tracemalloc
+
+    interval = float(os.environ.get("PARVIS_BENCH_PROBE_SECONDS", "60"))
+    depth = int(os.environ.get("PARVIS_BENCH_TRACE_DEPTH", "2"))
+    trim_every = int(os.environ.get("PARVIS_BENCH_TRIM_EVERY", "0"))
+    if depth:
+        tracemalloc.start(depth)
+
+    class MallInfo2(ctypes.Structure):
+        _fields_ = [(n, ctypes.c_size_t) for n in (
+            "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks",
+            "keepcost")]
+
+    libc = ctypes.CDLL("libc.so.6")
+    libc.mallinfo2.restype = MallInfo2
+    try:
+        sqlite = ctypes.CDLL("libsqlite3.so.0")
+        sqlite.sqlite3_memory_used.restype = ctypes.c_int64
+    except OSError:
+        sqlite = None
+    started = time.monotonic()
+    previous_snapshot = None
+    previous_types: collections.Counter = collections.Counter()
+    n = 0
+    with open(path, "a", buffering=1) as out:
+        while True:
+            time.sleep(interval)
+            n += 1
+            mb = 1 << 20
+            info = libc.mallinfo2()
+            lines = [f"== t={time.monotonic() - started:.0f}s rss={proc_stats(os.getpid())[1] / 1024:.1f}MB "
+                     f"threads={threading.active_count()} glibc: in use {info.uordblks / mb:.1f}MB, free held "
+                     f"{info.fordblks / mb:.1f}MB, arena {info.arena / mb:.1f}MB, mmapped {info.hblkhd / mb:.1f}MB"
+                     + (f"; sqlite heap {sqlite.sqlite3_memory_used() / mb:.1f}MB" if sqlite else "")]
+            with app.app_context():
+                service = app.extensions["parvis_coedit"]
+                hub = app.extensions.get("parvis_realtime")
+                for live in service.live.all():
+                    with live.lock:
+                        lines.append(f"   doc {live.key}: state {len(live.doc.get_update())} B, "
+                                     f"text {len(str(live.text))} chars, applied {live.applied}, "
+                                     f"queue {len(live.queue)}")
+                lines.append(f"   sessions {len(service.sessions)}; engineio sockets "
+                             f"{len(hub.socketio.server.eio.sockets) if hub else '?'}")
+            if depth:
+                snapshot = tracemalloc.take_snapshot().filter_traces(
+                    [tracemalloc.Filter(False, tracemalloc.__file__)])
+                traced, peak = tracemalloc.get_traced_memory()
+                lines.append(f"   tracemalloc: traced {traced / mb:.1f}MB (peak {peak / mb:.1f}MB)")
+                if previous_snapshot is not None:
+                    for stat in snapshot.compare_to(previous_snapshot, "traceback")[:12]:
+                        where = " <- ".join(f"{f.filename.rsplit('site-packages/', 1)[-1]}:{f.lineno}"
+                                            for f in stat.traceback)
+                        lines.append(f"   {stat.size_diff / 1024:+9.1f} KB {stat.count_diff:+7d} obj  {where}")
+                previous_snapshot = snapshot
+            gc.collect()
+            types = collections.Counter(type(o).__name__ for o in gc.get_objects())
+            grown = sorted(((c - previous_types.get(t, 0), t, c) for t, c in types.items()), reverse=True)[:10]
+            lines.append("   gc objects " + str(sum(types.values())) + "; grown: "
+                         + ", ".join(f"{t} {d:+d} ({c})" for d, t, c in grown if d))
+            previous_types = types
+            if trim_every and n % trim_every == 0:
+                before = proc_stats(os.getpid())[1]
+                libc.malloc_trim(0)
+                lines.append(f"   malloc_trim(0): rss {before / 1024:.1f} -> "
+                             f"{proc_stats(os.getpid())[1] / 1024:.1f}MB")
+            out.write("\n".join(lines) + "\n")
+
+
 # -- editors -------------------------------------------------------------------------
 
 
-def editor_worker(url: str, key: str, cookies: list[str], seconds: float, seed: int, ready, go, results) -> None:  # noqa: ANN001
+def editor_worker(url: str, key: str, cookies: list[str], seconds: float, seed: int, ready, go, results,  # noqa: ANN001
+                  steady_chars: int = STEADY_CHARS) -> None:
     """Run several editors in one process: type, send, record send/receive times."""
     import socketio
     from pycrdt import Doc, Text
@@ -187,7 +290,8 @@ def editor_worker(url: str, key: str, cookies: list[str], seconds: float, seed: 
                 if self.rng.random() < 0.03:
                     self.cursor = self.rng.randint(0, size)
                 self.capturing = True
-                if self.cursor > 0 and self.rng.random() < 0.08:
+                # A page being revised: once it is long, as much deleted as typed.
+                if self.cursor > 0 and self.rng.random() < (0.5 if size > steady_chars else 0.08):
                     del self.text[self.cursor - 1:self.cursor]
                     self.cursor -= 1
                 else:
@@ -257,16 +361,24 @@ def stored_figures(database: str, workdir: Path, key: str, compact: bool) -> dic
     return figures
 
 
-def run_live(seconds: float, workdir: Path, database: str | None) -> dict:
+def run_live(seconds: float, workdir: Path, database: str | None, memprobe: str | None = None,
+             arena_max: int = 2, steady_chars: int = STEADY_CHARS) -> dict:
     database = database or f"sqlite:///{workdir / 'live.db'}"
     key, cookies = prepare(database, workdir, EDITORS)
     script = workdir / "serve.py"
     script.write_text(SERVER)
     port = free_port()
     (workdir / "server-instance").mkdir()
+    env = dict(os.environ)
+    env.pop("MALLOC_ARENA_MAX", None)
+    if arena_max:  # glibc: at most this many malloc arenas (docs/coedit.md, "Memory")
+        env["MALLOC_ARENA_MAX"] = str(arena_max)
+    if memprobe:
+        env["PARVIS_BENCH_MEMPROBE"] = str(Path(memprobe).resolve())
     server = subprocess.Popen(  # noqa: S603 - our own script
-        [sys.executable, str(script), database, str(workdir / "server-instance"), str(port), TESTS],
-        stdout=subprocess.DEVNULL, stderr=(workdir / "server.log").open("w"),
+        [sys.executable, str(script), database, str(workdir / "server-instance"), str(port), TESTS,
+         str(Path(__file__).resolve().parent)],
+        stdout=subprocess.DEVNULL, stderr=(workdir / "server.log").open("w"), env=env,
     )
     print(f"server pid {server.pid}, log {workdir / 'server.log'}", flush=True)
     try:
@@ -281,7 +393,7 @@ def run_live(seconds: float, workdir: Path, database: str | None) -> dict:
         ready, results, go = ctx.Queue(), ctx.Queue(), ctx.Event()
         workers = [
             ctx.Process(target=editor_worker,
-                        args=(url, key, cookies[w::CLIENT_PROCESSES], seconds, w, ready, go, results))
+                        args=(url, key, cookies[w::CLIENT_PROCESSES], seconds, w, ready, go, results, steady_chars))
             for w in range(CLIENT_PROCESSES)
         ]
         for w in workers:
@@ -308,6 +420,8 @@ def run_live(seconds: float, workdir: Path, database: str | None) -> dict:
     finally:
         server.terminate()
         server.wait(10)
+        if memprobe:  # keep the server's log next to the report
+            Path(f"{memprobe}.server.log").write_bytes((workdir / "server.log").read_bytes())
     sent = {digest: at for g in gathered for digest, at in g["sent"]}
     latencies = sorted(at - sent[d] for g in gathered for d, at in g["received"] if d in sent)
     texts = {t for g in gathered for t in g["texts"]}
@@ -414,12 +528,19 @@ def main() -> None:
     parser.add_argument("--only", choices=["live", "replay"], default=None)
     parser.add_argument("--database", default=None,
                         help="a database URL, EMPTIED first (default: a temporary SQLite file)")
+    parser.add_argument("--memprobe", default=None, metavar="FILE",
+                        help="the server appends a memory report to FILE every minute (see memory_probe)")
+    parser.add_argument("--arena-max", type=int, default=2,
+                        help="MALLOC_ARENA_MAX of the server process (0: glibc's default, 8 per core)")
+    parser.add_argument("--steady-chars", type=int, default=STEADY_CHARS,
+                        help="past this length the editors delete as much as they type (long runs)")
     args = parser.parse_args()
     print(f"load average: {os.getloadavg()[0]:.1f}, cores: {os.cpu_count()}", flush=True)
     if args.only in (None, "live"):
         with tempfile.TemporaryDirectory() as tmp:
-            r = run_live(args.seconds, Path(tmp), args.database)
-        print(f"live: {r['editors']} editors, {args.seconds:.0f} s, {r['updates']} updates "
+            r = run_live(args.seconds, Path(tmp), args.database, args.memprobe, args.arena_max, args.steady_chars)
+        print(f"live: MALLOC_ARENA_MAX={args.arena_max or 'glibc default'}, "
+              f"{r['editors']} editors, {args.seconds:.0f} s, {r['updates']} updates "
               f"({r['errors']} refused), {r['deliveries']}/{r['expected_deliveries']} deliveries")
         print(f"  round trip p50 {r['p50']:.1f} ms, p99 {r['p99']:.1f} ms, max {r['max']:.1f} ms; "
               f"ack (stored and committed) p50 {r['ack_p50']:.1f} ms, p99 {r['ack_p99']:.1f} ms")

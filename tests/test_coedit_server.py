@@ -28,7 +28,7 @@ from parvis.coedit import service as coedit_service
 from parvis.coedit.service import get_service
 from parvis.extensions import db
 from parvis.models import CoeditCoauthor, CoeditDocument, CoeditUpdate, Membership
-from parvis.realtime import get_hub
+from parvis.realtime import get_hub, space_room
 
 pytestmark = pytest.mark.config(EXTRA_PLUGINS=[*TEST_PLUGINS, "coedit_support"])
 
@@ -223,6 +223,65 @@ def test_concurrent_updates_are_stored_together_and_a_refused_one_alone_is_dropp
     fresh = editor(app, alice, row)
     fresh.join()
     assert fresh.value == final
+
+
+@pytest.mark.config(
+    SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 2, "max_overflow": 0, "pool_timeout": 5},
+    EXTRA_PLUGINS=[*TEST_PLUGINS, "coedit_support"],
+)
+def test_writers_waiting_for_the_group_commit_hold_no_database_connection(app, club, alice):
+    """Issue 9's stall: the storing thread needs a pooled connection for its batch; the
+    waiting writers kept theirs (taken when the event loaded the user), the pool was
+    empty and every writer hung until the pool timeout. Pool of 2, 2 waiting writers."""
+    import threading
+    import time
+
+    row = make_text(club, "")
+    a = editor(app, alice, row)
+    a.join()
+    service = get_service(app)
+    live = service.live.get(a.key)
+    alice_id, row_id = alice.id, row.id
+    db.session.remove()  # the test's own session holds no connection
+    updates = []
+    for n in range(3):
+        doc = Doc()
+        doc.get("content", type=Text).insert(0, f"<{n}>")
+        updates.append(doc.get_update())
+    outcomes: dict[int, object] = {}
+
+    def send(n: int) -> None:
+        with app.app_context():
+            try:
+                if n:
+                    db.session.execute(sa.select(1))  # as an event's user loading: takes a connection
+                outcomes[n] = service.accept(live, alice_id, updates[n])
+            except Exception as exc:  # noqa: BLE001 - recorded, asserted below
+                outcomes[n] = exc
+            finally:
+                db.session.remove()
+
+    def until(condition) -> None:  # noqa: ANN001
+        for _ in range(1000):
+            if condition():
+                return
+            time.sleep(0.01)
+
+    live.lock.acquire()  # the first writer leads and waits here with its batch
+    threads = [threading.Thread(target=send, args=(n,)) for n in range(3)]
+    try:
+        threads[0].start()
+        until(lambda: live.leading and not live.queue)
+        threads[1].start()
+        threads[2].start()
+        until(lambda: len(live.queue) == 2)  # both wait for the leader
+    finally:
+        live.lock.release()
+    for thread in threads:
+        thread.join(30)
+    assert all(isinstance(outcomes[n], tuple) for n in range(3)), outcomes
+    final = stored_text(db.session.get(CoText, row_id))
+    assert sorted(final.replace("><", "> <").split()) == ["<0>", "<1>", "<2>"]
 
 
 def test_replayed_updates_are_harmless(app, club, alice, bob):
@@ -452,6 +511,27 @@ def test_compaction_keeps_the_text_and_bounds_the_log(app, club, alice, bob):
     assert stored <= 2 * len(fresh.doc.get_update()) + 2048
 
 
+@pytest.mark.config(COEDIT_COMPACT_UPDATES=5, EXTRA_PLUGINS=[*TEST_PLUGINS, "coedit_support"])
+def test_a_large_document_is_compacted_once_its_log_is_worth_it(app, club, alice, bob):
+    row = make_text(club, "x" * 10_000)  # a snapshot of about 10 KB
+    a, b = editor(app, alice, row), editor(app, bob, row)
+    a.join()
+    b.join()
+    for n in range(10):
+        assert a.edit(n, "y") == {"ok": True}
+    assert log_rows(row) == 10  # 10 rows of about 30 B do not repay re-encoding 10 KB
+    for n in range(70):  # two editors: each stays under the per-user rate limit
+        client = a if n % 2 else b
+        client.pump()
+        assert client.edit(n, "z") == {"ok": True}
+    a.pump()
+    assert log_rows(row) < 80  # once they reach 1/8 of the snapshot, they do
+    document = db.session.scalar(sa.select(CoeditDocument).filter_by(kind=KIND, object_id=row.id))
+    assert document.snapshot_upto > 0
+    assert stored_text(row) == a.value
+    assert coedit_service.store.stored_size(document.id) <= 2 * len(a.doc.get_update())
+
+
 def test_a_lagging_process_catches_up_after_another_compacted(app, club, alice):
     row = make_text(club, "base ")
     a = editor(app, alice, row)
@@ -605,6 +685,32 @@ def test_documents_nobody_joined_are_unloaded(app, club, alice):
     b = editor(app, alice, row)
     b.join()
     assert b.value == "abc"
+
+
+@pytest.mark.config(COEDIT_UNLOAD_SECONDS=0, EXTRA_PLUGINS=[*TEST_PLUGINS, "coedit_support"])
+def test_join_edit_disconnect_cycles_leave_nothing_behind(app, club, alice, bob):
+    """What a long session of comings and goings may leave in the process: after the
+    connections close and a sweep, no session, room, registry entry or loaded document."""
+    rows = [make_text(club, f"text {n} ") for n in range(2)]
+    hub, service = get_hub(app), get_service(app)
+    for cycle in range(4):
+        clients = [editor(app, user, row) for row in rows for user in (alice, bob)]
+        for client in clients:
+            assert client.join()["ok"]
+            assert client.edit(len(client.value), f"{cycle}") == {"ok": True}
+            client.sio.emit("coedit:awareness", {"doc": client.key, "update": b64(b"cursor")}, callback=True)
+        for client in clients:
+            client.sio.disconnect()
+        coedit_service.sweep_once(app)
+    assert service.sessions == {}
+    assert service.live.all() == []
+    assert hub.registry.entries(club.id) == []
+    manager = hub.socketio.server.manager
+    assert [list(manager.get_participants("/", space_room(club.id, f"coedit:{doc_of(r)}"))) for r in rows] == [[], []]
+    for n, row in enumerate(rows):
+        fresh = editor(app, alice, row)
+        fresh.join()
+        assert fresh.value == f"text {n} 00112233"
 
 
 def test_unload_waits_for_the_delay(app, club, alice):

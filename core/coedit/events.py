@@ -25,7 +25,7 @@ from ..services.permissions import can
 from ..space_context import module_enabled
 from . import store
 from .kinds import CoeditKind, parse_doc_key
-from .service import CoeditService, Session, UpdateRefused
+from .service import CoeditService, Session, UpdateRefused, hold_connection
 from .sweeper import autostart
 
 #: Seconds a connection's edit right is trusted before it is checked again.
@@ -148,6 +148,7 @@ class Handlers:
             self.service.stored_text_changed(kind, object_id, target.text, target.revision_key)
             live = self._live(kind, object_id)
             row = store.read_row(live.doc_id)
+        hold_connection()
         with live.lock:
             store.catch_up(live, row.snapshot_upto)
             try:
@@ -215,6 +216,7 @@ class Handlers:
         self._recheck(session, kind, object_id, key)
         sv = _decode(payload["sv"])
         live = self._live(kind, object_id)
+        hold_connection()
         with live.lock:
             store.catch_up(live)
             try:

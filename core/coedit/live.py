@@ -38,6 +38,9 @@ class LiveDoc:
     text: Text
     #: The id of the last log row merged into :attr:`doc` (or covered by its snapshot).
     applied: int = 0
+    #: Size of the last snapshot this process read or wrote (compaction's pace, see
+    #: CoeditService.maybe_compact).
+    snapshot_bytes: int = 0
     #: Held while the document is read or changed (one thread at a time per process).
     lock: threading.RLock = field(default_factory=threading.RLock)
     #: ``time.monotonic()`` of the last join, update or sync in this process.

@@ -42,11 +42,13 @@ def find_row(kind: str, object_id: int) -> Any | None:
     ).first()
 
 
-def lock_row(doc_id: int, **values: Any) -> None:
-    """Take the writer's lock on the document row (and set ``values`` if given)."""
-    db.session.execute(
+def lock_row(doc_id: int, **values: Any) -> Any:
+    """Take the writer's lock on the document row (and set ``values`` if given); return
+    the row as :func:`read_row` would, read under the lock (one statement: ``RETURNING``)."""
+    return db.session.execute(
         sa.update(DOCS).where(DOCS.c.id == doc_id).values(values or {"log_count": DOCS.c.log_count})
-    )
+        .returning(*ROW_COLUMNS)
+    ).one()
 
 
 def _apply(live: LiveDoc, data: bytes) -> None:
@@ -68,6 +70,7 @@ def catch_up(live: LiveDoc, snapshot_upto: int | None = None) -> int:
         snapshot = db.session.scalar(sa.select(DOCS.c.snapshot).where(DOCS.c.id == live.doc_id))
         _apply(live, snapshot or b"")
         live.applied = snapshot_upto
+        live.snapshot_bytes = len(snapshot or b"")
         merged += 1
     rows = db.session.execute(
         sa.select(LOG.c.id, LOG.c.data)
@@ -100,6 +103,7 @@ def load(kind: CoeditKind, object_id: int, target: CoeditTarget | None = None) -
     if row.snapshot:
         _apply(live, row.snapshot)
     live.applied = row.snapshot_upto
+    live.snapshot_bytes = len(row.snapshot or b"")
     catch_up(live, row.snapshot_upto)
     return live
 
@@ -135,29 +139,41 @@ def append(live: LiveDoc, user_id: int | None, data: bytes) -> int:
     return int(result.inserted_primary_key[0])
 
 
+def append_many(live: LiveDoc, rows: list[tuple[int | None, bytes]]) -> list[int]:
+    """Insert accepted updates ``(user_id, data)`` into the log in one statement; return
+    their ids in the same order (the row lock must be held)."""
+    now = utcnow()
+    result = db.session.execute(
+        sa.insert(LOG).returning(LOG.c.id, sort_by_parameter_order=True),
+        [{"doc_id": live.doc_id, "user_id": user_id, "data": data, "created_at": now} for user_id, data in rows],
+    )
+    return [int(row_id) for row_id in result.scalars()]
+
+
 def compact(live: LiveDoc) -> bool:
     """Replace the log rows covered by the current state with one snapshot; commit.
 
     The snapshot is written only if nobody compacted since we read ``snapshot_upto``
     (a conditional update), so two processes never both delete rows.
     """
-    lock_row(live.doc_id)
-    before = db.session.scalar(sa.select(DOCS.c.snapshot_upto).where(DOCS.c.id == live.doc_id))
+    before = lock_row(live.doc_id).snapshot_upto
     catch_up(live, before)
     if live.applied <= before:
         db.session.commit()
         return False
     upto = live.applied
+    snapshot = live.doc.get_update()
     done = db.session.execute(
         sa.update(DOCS)
         .where(DOCS.c.id == live.doc_id, DOCS.c.snapshot_upto == before)
-        .values(snapshot=live.doc.get_update(), snapshot_upto=upto, log_count=0, log_bytes=0)
+        .values(snapshot=snapshot, snapshot_upto=upto, log_count=0, log_bytes=0)
     ).rowcount
     if done != 1:
         db.session.rollback()
         return False
     db.session.execute(sa.delete(LOG).where(LOG.c.doc_id == live.doc_id, LOG.c.id <= upto))
     db.session.commit()
+    live.snapshot_bytes = len(snapshot)
     return True
 
 
