@@ -44,8 +44,15 @@ class CountingWidgets:
                 raise RuntimeError("first time fails")
             return Markup("<p>flaky works</p>")
 
+        def with_token(ctx):  # noqa: ANN001, ANN202
+            from flask_wtf.csrf import generate_csrf
+
+            RENDERS["token"] = RENDERS.get("token", 0) + 1
+            return Markup('<div class="live" data-csrf="{}"></div>').format(generate_csrf())
+
         return [
             WidgetSpec("test.role", "Role", role, cache_ttl=300),
+            WidgetSpec("test.token", "Token", with_token, cache_ttl=300),
             WidgetSpec("test.form", "Form", with_form, cache_ttl=300),
             WidgetSpec("test.flaky", "Flaky", flaky, cache_ttl=300),
         ]
@@ -156,6 +163,20 @@ def test_forms_and_failures_are_never_cached(client, team, alice, bob):
 
 
 @pytest.mark.config(EXTRA_PLUGINS=PLUGINS)
+def test_a_csrf_token_outside_a_form_field_is_never_cached_either(client, team, alice, bob, carol):
+    """The token of one session, wherever the widget puts it, must never reach another."""
+    add_member(team, carol, "member")
+    login(client, alice)
+    _publish(client, team, [("test.token", {})])
+    tokens = []
+    for user in (bob, carol):
+        logout(client)
+        login(client, user)
+        tokens += re.findall(r'data-csrf="([^"]+)"', client.get("/s/team/").get_data(as_text=True))
+    assert RENDERS["token"] == 2 and len(tokens) == 2 and tokens[0] != tokens[1]
+
+
+@pytest.mark.config(EXTRA_PLUGINS=PLUGINS)
 def test_a_write_in_another_space_keeps_the_cache(client, team, alice, bob):
     other = make_space(alice, "other", "public", modules=["posts"])
     login(client, alice)
@@ -227,3 +248,102 @@ def test_fragments_expire_after_their_time_to_live():
     assert cache.get("long") is None
     cache.put("nonce", Markup('<script nonce="x"></script>'), 300)
     assert cache.get("nonce") is None and len(cache) == 0
+
+
+def _stamp(space: Space) -> str:
+    db.session.expire_all()
+    return db.session.get(Space, space.id).content_stamp
+
+
+def test_an_item_moved_to_another_space_leaves_the_first_one_at_once(client, team, alice, bob):
+    """Moving a row changes two spaces: the one it leaves must be restamped too."""
+    from parvis_modules.posts.models import Post
+
+    other = make_space(alice, "other", "public", modules=["posts"])
+    add_member(other, bob, "member")
+    login(client, alice)
+    _publish(client, team, [("posts.latest", {"n": 5, "tag": ""})])
+    _add_post(team, alice, "Wandering news")
+    logout(client)
+    login(client, bob)
+    assert "Wandering news" in client.get("/s/team/").get_data(as_text=True)
+    assert "Wandering news" not in client.get("/s/other/").get_data(as_text=True)
+
+    post = db.session.scalar(db.select(Post).filter_by(title="Wandering news"))
+    db.session.expire(post)
+    post.space_id = other.id  # the column, its former value not even loaded
+    db.session.commit()
+    assert "Wandering news" not in client.get("/s/team/").get_data(as_text=True)
+    assert "Wandering news" in client.get("/s/other/").get_data(as_text=True)
+
+    post = db.session.scalar(db.select(Post).filter_by(title="Wandering news"))
+    post.space = db.session.get(Space, team.id)  # or the relationship
+    db.session.commit()
+    assert "Wandering news" not in client.get("/s/other/").get_data(as_text=True)
+    assert "Wandering news" in client.get("/s/team/").get_data(as_text=True)
+
+
+def test_a_module_switched_off_platform_wide_leaves_cached_widgets_at_once(client, team, alice, bob, admin):
+    """The switch is a platform setting (no space is written): its pages answer 404 at
+    once, and the home's shortcut and activity of that module must go at once too."""
+    from parvis.models import Activity
+
+    login(client, alice)
+    _publish(client, team, [("core.module", {"module": "posts"}), ("core.activity", {"limit": 8})])
+    db.session.add(Activity(verb="posts.published", actor_id=alice.id, space_id=team.id,
+                            title="Switched-off news", url="/s/team/posts/"))
+    db.session.commit()
+    logout(client)
+    login(client, bob)
+    html = client.get("/s/team/").get_data(as_text=True)
+    assert "Switched-off news" in html and "widget--module" in html
+    logout(client)
+    login(client, admin)
+    assert client.post("/admin/modules/posts", data={"op": "off"}).status_code == 302
+    logout(client)
+    login(client, bob)
+    html = client.get("/s/team/").get_data(as_text=True)
+    assert "Switched-off news" not in html and "widget--module" not in html
+
+
+def test_a_savepoint_rolled_back_keeps_the_stamp_of_the_writes_before_it(team, alice, bob):
+    """A savepoint that fails (a concurrent duplicate, as in reactions or FAQ votes) rolls
+    back its own rows only: what the transaction wrote before it still restamps."""
+    from sqlalchemy.exc import IntegrityError
+
+    from parvis.models import Reaction
+    from parvis_modules.posts.models import Post
+
+    before = _stamp(team)
+    db.session.add(Reaction(target_type="test", target_id=1, user_id=bob.id, emoji="like"))
+    db.session.commit()
+    assert _stamp(team) == before  # a reaction has no space: nothing to restamp
+    now = datetime.now(UTC)
+    db.session.add(Post(space_id=team.id, author_id=alice.id, title="Before the savepoint", body="Body.",
+                        status="published", published_at=now, released_at=now))
+    db.session.flush()
+    with pytest.raises(IntegrityError), db.session.begin_nested():
+        db.session.add(Reaction(target_type="test", target_id=1, user_id=bob.id, emoji="like"))
+    with count_queries() as queries:
+        db.session.commit()
+    assert _stamp(team) != before, queries.report()
+
+
+def test_a_savepoint_released_stamps_once_at_the_end_of_the_transaction(team, alice, bob):
+    """The stamp stays the transaction's last statement, whatever savepoints it holds."""
+    from parvis.models import Reaction
+    from parvis_modules.posts.models import Post
+
+    before = _stamp(team)
+    with count_queries() as queries:
+        db.session.add(Post(space_id=team.id, author_id=alice.id, title="In a transaction", body="Body.",
+                            status="draft"))
+        db.session.flush()
+        with db.session.begin_nested():
+            db.session.add(Reaction(target_type="test", target_id=2, user_id=bob.id, emoji="like"))
+        db.session.add(Post(space_id=team.id, author_id=alice.id, title="After the savepoint", body="Body.",
+                            status="draft"))
+        db.session.commit()
+    stamps = queries.matching("UPDATE spaces")
+    assert len(stamps) == 1 and queries.statements[-1] == stamps[0], queries.report()
+    assert _stamp(team) != before

@@ -7,26 +7,28 @@ keeps each rendered fragment here and reuses it while nothing it depends on chan
 
 **What a fragment is keyed on** (:func:`fragment_key`): the space and its
 ``content_stamp``, the widget id and its settings, the viewer's standing in the space
-(role, platform admin or not), the locale and the day in the platform's zone. A widget
-opts in by declaring ``WidgetSpec.cache_ttl`` (seconds): it promises that its HTML
-depends on nothing else — no per-user data, no form (a CSRF token is per session),
-no script nonce. A fragment holding a CSRF field or a nonce is never stored, whatever
-the widget declares. ``cache_ttl`` also bounds how long a time-dependent widget
-(scheduled posts going live, "upcoming" events) or a change the stamp does not see
-(a bulk SQL statement, a row without ``space_id`` such as a wiki revision whose page
-row is not touched) may show stale data.
+(role, platform admin or not), the modules switched off platform-wide, the locale and
+the day in the platform's zone. A widget opts in by declaring ``WidgetSpec.cache_ttl``
+(seconds): it promises that its HTML depends on nothing else — no per-user data, no
+form (a CSRF token is per session), no script nonce. A fragment holding a CSRF field,
+the request's CSRF token anywhere else or a nonce is never stored, whatever the widget
+declares. ``cache_ttl`` also bounds how long a time-dependent widget (scheduled posts
+going live, "upcoming" events) or a change the stamp does not see (a bulk SQL
+statement, a row without ``space_id`` such as a wiki revision whose page row is not
+touched) may show stale data.
 
 **The stamp** (``Space.content_stamp``) gets a new random value in the same transaction
-as any ORM write to a row that has a ``space_id`` (or to the space itself): the
-session's ``after_flush`` collects the space ids, ``before_commit`` issues one
-``UPDATE spaces`` for them, as the transaction's last statement (rows in id order, so
-two writers never wait for each other in opposite orders). A person whose name, user
-name or photo changes restamps every space they belong to (widgets list members and
-authors). Every process reads the
-stamp with the space, which the request loads anyway, so a cache local to each process
-stays right across processes at no extra query. Models whose rows never change what a
-widget shows (notifications, audit log, co-editing state, search entries, tokens)
-declare ``widget_cache_neutral = True`` and cost no update.
+as any ORM write to a row that has a ``space_id`` (or to the space itself; a row moved
+to another space restamps both): the session's ``after_flush`` collects the space ids,
+the outermost transaction's ``before_commit`` issues one ``UPDATE spaces`` for them, as
+its last statement (rows in id order, so two writers never wait for each other in
+opposite orders); a savepoint rolled back keeps what the transaction collected before
+it. A person whose name, user name or photo changes restamps every space they belong
+to (widgets list members and authors). Every process reads the stamp with the space,
+which the request loads anyway, so a cache local to each process stays right across
+processes at no extra query. Models whose rows never change what a widget shows
+(notifications, audit log, co-editing state, search entries, tokens) declare
+``widget_cache_neutral = True`` and cost no update.
 
 Configuration: ``WIDGET_CACHE_SIZE`` fragments per process (LRU; 0 switches the cache
 off).
@@ -41,7 +43,7 @@ from datetime import datetime
 from typing import Any
 
 from cachetools import TLRUCache
-from flask import Flask, current_app
+from flask import Flask, current_app, g, has_app_context
 from flask_babel import get_locale, get_timezone
 from markupsafe import Markup
 from sqlalchemy import event, inspect, select, update
@@ -49,14 +51,27 @@ from sqlalchemy.orm import Session
 
 from ..extensions import db
 from ..models import Membership, Space, User
+from ..models.platform import switched_off_modules
 from ..models.space import new_content_stamp
 
-#: Markers of per-session or per-response HTML: such a fragment is never stored.
+#: Markers of per-session or per-response HTML: such a fragment is never stored (nor
+#: one holding the request's CSRF token, wherever it is: :func:`holds_per_session_data`).
 UNCACHEABLE_MARKERS = ('name="csrf_token"', "nonce=")
 _PENDING = "parvis.widget_cache.spaces"
 _PENDING_PEOPLE = "parvis.widget_cache.people"
 #: What widgets show of a person (members, authors): changing one restamps their spaces.
 SHOWN_USER_FIELDS = ("name", "username", "photo_key")
+
+
+def holds_per_session_data(html: str) -> bool:
+    """Does ``html`` hold a CSRF field, a nonce, or this request's CSRF token anywhere
+    (a ``data-`` attribute, a script)? Such a fragment belongs to one session."""
+    if any(marker in html for marker in UNCACHEABLE_MARKERS):
+        return True
+    if not has_app_context():
+        return False
+    token = g.get(current_app.config.get("WTF_CSRF_FIELD_NAME") or "csrf_token")
+    return bool(token) and str(token) in html
 
 
 class FragmentCache:
@@ -75,7 +90,7 @@ class FragmentCache:
         return None if found is None else found[0]
 
     def put(self, key: Hashable, html: Markup, ttl: int) -> None:
-        if any(marker in html for marker in UNCACHEABLE_MARKERS):
+        if holds_per_session_data(html):
             return
         with self._lock:
             self._entries[key] = (html, ttl)
@@ -97,6 +112,7 @@ def init_app(app: Flask) -> None:
         event.listen(Session, "after_flush", _collect_written_spaces)
         event.listen(Session, "before_commit", _stamp_written_spaces)
         event.listen(Session, "after_rollback", _forget_written_spaces)
+    _watch_moves()
 
 
 def fragment_cache() -> FragmentCache | None:
@@ -126,7 +142,11 @@ def fragment_key(space: Any, widget_id: str, settings: dict[str, Any], viewer: t
         settings_key = json.dumps(settings, sort_keys=True, default=str)
     except (TypeError, ValueError):
         return None
-    return (space.id, stamp, widget_id, settings_key, viewer, str(get_locale()), datetime.now(get_timezone()).date())
+    # Modules switched off platform-wide leave every space at once, without a write in
+    # any (a platform setting, read once per request anyway by ``enabled_modules``).
+    switched_off = tuple(sorted(switched_off_modules()))
+    return (space.id, stamp, widget_id, settings_key, viewer, switched_off, str(get_locale()),
+            datetime.now(get_timezone()).date())
 
 
 # -- the stamp ----------------------------------------------------------------------
@@ -139,6 +159,31 @@ def _space_id_of(obj: Any) -> int | None:
         return obj.id
     value = getattr(obj, "space_id", None)
     return value if isinstance(value, int) else None
+
+
+def _keep_former_space(_target: Any, value: Any, _old: Any, _initiator: Any) -> Any:
+    return value
+
+
+def _watch_moves() -> None:
+    """Make every model's ``space_id`` remember its former value when set, even when it
+    was not loaded (one query then), for :func:`_former_space_ids`."""
+    for mapper in db.Model.registry.mappers:
+        if getattr(mapper.class_, "widget_cache_neutral", False):
+            continue
+        attr = mapper.class_manager.get("space_id")
+        if attr is not None and not event.contains(attr, "set", _keep_former_space):
+            event.listen(attr, "set", _keep_former_space, active_history=True)
+
+
+def _former_space_ids(obj: Any) -> set[int]:
+    """The spaces a modified row was moved out of by this flush (its old ``space_id``)."""
+    if isinstance(obj, Space) or getattr(type(obj), "widget_cache_neutral", False):
+        return set()
+    attr = inspect(obj).attrs.get("space_id")
+    if attr is None:
+        return set()
+    return {value for value in attr.history.deleted if isinstance(value, int)}
 
 
 def _collect_written_spaces(session: Session, _flush_context: Any) -> None:
@@ -163,6 +208,7 @@ def _collect_written_spaces(session: Session, _flush_context: Any) -> None:
             space_id = _space_id_of(obj)
             if space_id is not None:
                 found.add(space_id)
+            found.update(_former_space_ids(obj))  # moved: the space it left changed too
     if found:
         session.info.setdefault(_PENDING, set()).update(found)
     if people:
@@ -171,6 +217,8 @@ def _collect_written_spaces(session: Session, _flush_context: Any) -> None:
 
 def _stamp_written_spaces(session: Session) -> None:
     """``before_commit``: give every written space a new stamp, last in the transaction."""
+    if session.in_nested_transaction():  # a savepoint released: the enclosing commit stamps
+        return
     pending = session.info.get(_PENDING) or session.info.get(_PENDING_PEOPLE)
     if not pending and not (session.new or session.dirty or session.deleted):
         return
@@ -192,6 +240,13 @@ def _stamp_written_spaces(session: Session) -> None:
 
 
 def _forget_written_spaces(session: Session) -> None:
+    """``after_rollback``: the transaction is undone, its spaces need no stamp.
+
+    A savepoint rolled back undoes its own rows only: what the enclosing transaction
+    wrote before it is still to be stamped (a few extra spaces, at worst, get a new one).
+    """
+    if session.in_nested_transaction():
+        return
     session.info.pop(_PENDING, None)
     session.info.pop(_PENDING_PEOPLE, None)
 
