@@ -20,6 +20,7 @@ import math
 import multiprocessing as mp
 import os
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -103,7 +104,23 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_servers(count: int, database: str, workdir: Path, channel: str) -> tuple[list, list[str]]:
+#: How each kind of server is started: the development server of ``parvis demo``
+#: (``socketio.run``, threading) and the two production commands of docs/operations.md.
+SERVER_KINDS = ("werkzeug", "gthread", "gevent")
+
+
+def gunicorn_command(kind: str, port: int) -> list[str]:
+    """The documented production command of a real-time process (docs/operations.md)."""
+    gunicorn = str(Path(sys.executable).with_name("gunicorn"))
+    if kind == "gevent":
+        workers = ["--worker-class", "gevent", "--worker-connections", "4000"]
+    else:
+        workers = ["--worker-class", "gthread", "--threads", "1200"]
+    return [gunicorn, *workers, "--workers", "1", "--bind", f"127.0.0.1:{port}", "--timeout", "0",
+            "--keep-alive", "75", "parvis:create_app()"]
+
+
+def start_servers(count: int, database: str, workdir: Path, channel: str, kind: str = "werkzeug") -> tuple[list, list[str]]:
     script = workdir / "serve.py"
     script.write_text(SERVER)
     procs, urls = [], []
@@ -112,10 +129,20 @@ def start_servers(count: int, database: str, workdir: Path, channel: str) -> tup
         instance = workdir / f"instance-{n}-{port}"
         instance.mkdir()
         redis_url = REDIS_URL if count > 1 else "-"
+        if kind == "werkzeug":
+            command = [sys.executable, str(script), database, str(instance), str(port), redis_url, channel]
+            env = None
+        else:
+            command = gunicorn_command(kind, port)
+            env = {**os.environ, "PARVIS_DATABASE_URL": database, "PARVIS_INSTANCE_PATH": str(instance),
+                   "PARVIS_SECRET_KEY": "bench-secret", "PARVIS_SOCKETIO_CHANNEL": channel,
+                   "PARVIS_RATELIMIT_ENABLED": "false", "PARVIS_REALTIME_RATE_LIMIT_ENABLED": "false",
+                   "PARVIS_MAIL_BACKEND": "memory", "PARVIS_SOCKETIO_ASYNC_MODE": "gevent" if kind == "gevent" else "threading"}
+            if redis_url != "-":
+                env["PARVIS_REDIS_URL"] = redis_url
         procs.append(
             subprocess.Popen(  # noqa: S603 - our own script, our own arguments
-                [sys.executable, str(script), database, str(instance), str(port), redis_url, channel],
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                command, stdout=subprocess.DEVNULL, stderr=(workdir / f"server-{n}.log").open("w"), env=env,
             )
         )
         urls.append(f"http://127.0.0.1:{port}")
@@ -130,7 +157,27 @@ def start_servers(count: int, database: str, workdir: Path, channel: str) -> tup
     return procs, urls
 
 
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and its descendants (gunicorn's master and its worker)."""
+    found = [pid]
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        for child in task.read_text().split():
+            found.extend(process_tree(int(child)))
+    return found
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time so far of a process and its descendants."""
+    total = 0.0
+    for one in process_tree(pid):
+        fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 def rss_kb(pid: int) -> int:
+    """Resident memory of the process serving the connections (gunicorn: its worker)."""
+    pid = process_tree(pid)[-1]
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
             return int(line.split()[1])
@@ -181,17 +228,66 @@ def client_worker(jobs: list[tuple[str, str]], channel_id: int, ready, go, resul
             pass
 
 
-def run_broadcast(n_clients: int, n_servers: int, messages: int, workdir: Path) -> dict:
+def async_client_worker(jobs: list[tuple[str, str]], channel_id: int, ready, go, results) -> None:  # noqa: ANN001
+    """As :func:`client_worker`, with python-socketio's ``AsyncClient``: every connection of
+    the process in one asyncio event loop (aiohttp websockets) instead of a thread each,
+    so that the client processes cost the shared cores as little as possible."""
+    import asyncio
+
+    import socketio
+
+    latencies: list[float] = []
+
+    def on_message(data):  # noqa: ANN001, ANN202
+        now = time.time()
+        try:
+            latencies.append(now - float(data["body"].split()[-1]))
+        except (KeyError, ValueError, IndexError):
+            return
+
+    async def connect(url: str, cookie: str, gate: asyncio.Semaphore):  # noqa: ANN202
+        async with gate:
+            client = socketio.AsyncClient(reconnection=False)
+            client.on("discussions:message", on_message)
+            try:
+                await client.connect(url, headers={"Cookie": f"session={cookie}"}, transports=["websocket"],
+                                     wait_timeout=30)
+                answer = await client.call("discussions:join", {"channel_id": channel_id}, timeout=60)
+            except Exception:  # noqa: BLE001
+                return None
+            return client if answer.get("ok") else None
+
+    async def main() -> None:
+        gate = asyncio.Semaphore(20)  # connections opened at once
+        clients = await asyncio.gather(*(connect(url, cookie, gate) for url, cookie in jobs))
+        ready.put(sum(1 for c in clients if c is None))
+        while not go.is_set():
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.1)
+        results.put(list(latencies))
+        for client in clients:
+            if client is not None:
+                try:
+                    await client.disconnect()
+                except Exception:  # noqa: BLE001, S110
+                    pass
+
+    asyncio.run(main())
+
+
+def run_broadcast(n_clients: int, n_servers: int, messages: int, workdir: Path,
+                  client_kind: str = "async", per_process: int = PER_CLIENT_PROCESS, server_kind: str = "werkzeug") -> dict:
     database, channel_id, cookies = prepare(workdir, n_clients + 1)
     channel = f"bench-{os.getpid()}-{n_clients}-{n_servers}-{int(time.time())}"
-    procs, urls = start_servers(n_servers, database, workdir, channel)
+    procs, urls = start_servers(n_servers, database, workdir, channel, server_kind)
     try:
         jobs = [(urls[n % len(urls)], cookies[n + 1]) for n in range(n_clients)]
-        n_workers = max(1, math.ceil(n_clients / PER_CLIENT_PROCESS))
+        n_workers = max(1, math.ceil(n_clients / per_process))
         ctx = mp.get_context("spawn")
         ready, results, go = ctx.Queue(), ctx.Queue(), ctx.Event()
+        target = async_client_worker if client_kind == "async" else client_worker
         workers = [
-            ctx.Process(target=client_worker, args=(jobs[w::n_workers], channel_id, ready, go, results))
+            ctx.Process(target=target, args=(jobs[w::n_workers], channel_id, ready, go, results))
             for w in range(n_workers)
         ]
         started = time.monotonic()
@@ -205,13 +301,18 @@ def run_broadcast(n_clients: int, n_servers: int, messages: int, workdir: Path) 
         sender.connect(urls[0], headers={"Cookie": f"session={cookies[0]}"}, transports=["websocket"])
         sender.call("discussions:join", {"channel_id": channel_id}, timeout=30)
         rss_before = [rss_kb(p.pid) for p in procs]
+        cpu_before = [cpu_seconds(p.pid) for p in procs] + [cpu_seconds(w.pid) for w in workers]
+        acks = []  # the sender's round trip: stored, committed and handed to the broadcast
         for m in range(messages):
+            sent = time.time()
             sender.call(
-                "discussions:send", {"channel_id": channel_id, "body": f"bench {m} {time.time():.6f}"},
+                "discussions:send", {"channel_id": channel_id, "body": f"bench {m} {sent:.6f}"},
                 timeout=60,
             )
+            acks.append(time.time() - sent)
             time.sleep(0.25)
         time.sleep(3)
+        cpu_after = [cpu_seconds(p.pid) for p in procs] + [cpu_seconds(w.pid) for w in workers]
         go.set()
         latencies = []
         for _ in workers:
@@ -234,7 +335,13 @@ def run_broadcast(n_clients: int, n_servers: int, messages: int, workdir: Path) 
         "clients": n_clients, "servers": n_servers, "failed": failures,
         "delivered": len(latencies), "expected": expected,
         "p50_ms": pct(0.50), "p99_ms": pct(0.99), "max_ms": latencies[-1] * 1000 if latencies else float("nan"),
-        "connect_s": connect_seconds,
+        "connect_s": connect_seconds, "ack_p50_ms": statistics.median(acks) * 1000,
+        "ack_max_ms": max(acks) * 1000,
+        # CPU per broadcast message: every server together, every client process together
+        "server_cpu_ms": sum(a - b for a, b in zip(cpu_after[:len(procs)], cpu_before[:len(procs)], strict=True))
+        * 1000 / messages,
+        "client_cpu_ms": sum(a - b for a, b in zip(cpu_after[len(procs):], cpu_before[len(procs):], strict=True))
+        * 1000 / messages,
         "rss_mb": [round(kb / 1024) for kb in rss_after], "rss_before_mb": [round(kb / 1024) for kb in rss_before],
     }
 
@@ -305,8 +412,17 @@ def main() -> None:
     parser.add_argument("--servers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--messages", type=int, default=20)
     parser.add_argument("--churn", type=int, default=0, help="seconds of connect/disconnect churn")
+    parser.add_argument("--client", choices=["async", "thread"], default="async",
+                        help="async: python-socketio AsyncClient, one event loop per client process "
+                             "(needs aiohttp, in the bench extra); thread: socketio.Client, a thread each")
+    parser.add_argument("--server", choices=SERVER_KINDS, default="werkzeug",
+                        help="werkzeug: socketio.run (parvis demo, threading); gthread / gevent: the "
+                             "production gunicorn commands of docs/operations.md (bench extra)")
+    parser.add_argument("--per-process", type=int, default=0,
+                        help=f"clients per client process (default: 500 async, {PER_CLIENT_PROCESS} thread)")
     args = parser.parse_args()
-    print(f"load average: {os.getloadavg()[0]:.1f}, cores: {os.cpu_count()}")
+    print(f"load average: {os.getloadavg()[0]:.1f}, cores: {os.cpu_count()}, clients: {args.client}, "
+          f"server: {args.server}")
     if args.churn:
         with tempfile.TemporaryDirectory() as tmp:
             r = run_churn(args.churn, Path(tmp))
@@ -317,17 +433,21 @@ def main() -> None:
         )
         print("RSS samples (s, MB):", r["samples"])
         return
-    print("| clients | servers | delivered | p50 | p99 | max | connect | server RSS |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| clients | servers | delivered | p50 | p99 | max | sender's ack p50 / max "
+          "| CPU per message: servers / clients | connect | server RSS |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for servers in args.servers:
         for clients in args.clients:
             with tempfile.TemporaryDirectory() as tmp:
-                r = run_broadcast(clients, servers, args.messages, Path(tmp))
+                r = run_broadcast(clients, servers, args.messages, Path(tmp), args.client,
+                                  args.per_process or (500 if args.client == "async" else PER_CLIENT_PROCESS),
+                                  args.server)
             print(
                 f"| {r['clients']} | {r['servers']} | {r['delivered']}/{r['expected']}"
                 f"{' (' + str(r['failed']) + ' failed to connect)' if r['failed'] else ''} "
                 f"| {r['p50_ms']:.1f} ms | {r['p99_ms']:.1f} ms | {r['max_ms']:.1f} ms "
-                f"| {r['connect_s']:.1f} s | {', '.join(f'{m} MB' for m in r['rss_mb'])} |",
+                f"| {r['ack_p50_ms']:.1f} / {r['ack_max_ms']:.1f} ms "
+                f"| {r['server_cpu_ms']:.0f} / {r['client_cpu_ms']:.0f} ms | {r['connect_s']:.1f} s | {', '.join(f'{m} MB' for m in r['rss_mb'])} |",
                 flush=True,
             )
     print(f"load average after: {os.getloadavg()[0]:.1f}")

@@ -48,6 +48,7 @@ DEFAULTS: dict[str, Any] = {
     "REALTIME_RATE_LIMIT_ENABLED": True,
     "REALTIME_PROPAGATE_EXCEPTIONS": False,
     "SOCKETIO_MESSAGE_QUEUE": None,
+    "SOCKETIO_ASYNC_MODE": "threading",  # or "gevent" (docs/realtime.md, "Concurrency")
     "SOCKETIO_CHANNEL": "parvis-socketio",
     "SOCKETIO_CORS_ALLOWED_ORIGINS": None,  # None: same origin only
     "SOCKETIO_PING_INTERVAL": 25,

@@ -1,6 +1,7 @@
 """Two real server processes sharing Redis and one database co-edit one text: editors
 connected to different processes converge, and the database holds the same text, while
-both processes append, compact and catch up from the shared log.
+both processes append, compact and catch up from the shared log; with the servers in
+threading mode and in gevent mode.
 
 Needs Redis on 127.0.0.1:6379: skipped with a reason when absent, a failure when
 PARVIS_REQUIRE_SERVICES=1 (CI).
@@ -34,6 +35,10 @@ SERVER = textwrap.dedent(
     """
     import sys
     sys.path.insert(0, sys.argv[6])
+    mode = sys.argv[7]
+    if mode == "gevent":  # as gunicorn's gevent worker does, before anything else
+        from gevent import monkey
+        monkey.patch_all()
     from parvis import create_app
 
     database, instance, port, redis_url, channel = sys.argv[1:6]
@@ -43,6 +48,7 @@ SERVER = textwrap.dedent(
             "SECRET_KEY": "test-secret",
             "REDIS_URL": redis_url,
             "SOCKETIO_CHANNEL": channel,
+            "SOCKETIO_ASYNC_MODE": mode,
             "RATELIMIT_ENABLED": False,
             "REALTIME_RATE_LIMIT_ENABLED": False,
             "BABEL_DEFAULT_LOCALE": "en",
@@ -61,10 +67,12 @@ SERVER = textwrap.dedent(
 )
 
 
-@pytest.fixture
-def servers(database_url, tmp_path):  # noqa: ANN001, ANN201
-    """Two Parvis server processes on the test database, sharing Redis."""
-    with two_servers(SERVER, tmp_path, database_url, str(Path(__file__).parent), channel=CHANNEL) as urls:
+@pytest.fixture(params=["threading", "gevent"])
+def servers(request, database_url, tmp_path):  # noqa: ANN001, ANN201
+    """Two Parvis server processes on the test database, sharing Redis, in each real-time
+    concurrency mode (``SOCKETIO_ASYNC_MODE``)."""
+    with two_servers(SERVER, tmp_path, database_url, str(Path(__file__).parent), request.param,
+                     channel=CHANNEL) as urls:
         yield urls
 
 

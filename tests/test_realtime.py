@@ -75,6 +75,27 @@ def test_one_socketio_per_app_in_threading_mode(app, hub):
     assert hub.queue is None  # no Redis configured in tests
 
 
+def test_the_async_mode_is_checked_at_start_with_a_clear_message():
+    from parvis.realtime.async_mode import AsyncModeError, resolve_async_mode
+
+    assert resolve_async_mode({}) == "threading"
+    assert resolve_async_mode({"SOCKETIO_ASYNC_MODE": " Threading "}) == "threading"
+    with pytest.raises(AsyncModeError, match="'eventlet' is not supported: use one of threading, gevent"):
+        resolve_async_mode({"SOCKETIO_ASYNC_MODE": "eventlet"})
+    # This test process was not patched by gevent: refused, saying how to start it.
+    with pytest.raises(AsyncModeError, match="gunicorn --worker-class gevent"):
+        resolve_async_mode({"SOCKETIO_ASYNC_MODE": "gevent"})
+
+
+def test_an_unknown_async_mode_stops_the_app_from_starting(database_url, instance_dir):
+    from conftest import make_app
+
+    from parvis.realtime.async_mode import AsyncModeError
+
+    with pytest.raises(AsyncModeError, match="PARVIS_SOCKETIO_ASYNC_MODE='asyncio'"):
+        make_app(database_url, instance_dir, SOCKETIO_ASYNC_MODE="asyncio")
+
+
 def test_anonymous_connections_are_refused(app, hub):
     sio = hub.socketio.test_client(app)
     assert not sio.is_connected()

@@ -1,6 +1,7 @@
 """Several worker processes sharing Redis: a message posted through one server process
 reaches a client connected to another, and a member removed in a third process is cut
-off on the server that holds their connection.
+off on the server that holds their connection. Every test runs with the servers in
+threading mode and in gevent mode (``SOCKETIO_ASYNC_MODE``).
 
 Needs Redis on 127.0.0.1:6379: skipped with a reason when absent, a failure when
 PARVIS_REQUIRE_SERVICES=1 (CI).
@@ -33,21 +34,28 @@ CHANNEL = f"parvis-test-{uuid.uuid4().hex[:12]}"
 SERVER = textwrap.dedent(
     """
     import sys
-    from parvis import create_app
 
     database, instance, port, redis_url, channel = sys.argv[1:6]
+    mode = sys.argv[6] if len(sys.argv) > 6 else "threading"
+    if mode == "gevent":  # as gunicorn's gevent worker does, before anything else
+        from gevent import monkey
+        monkey.patch_all()
+    from parvis import create_app
+
     app = create_app(
         {
             "SQLALCHEMY_DATABASE_URI": database,
             "SECRET_KEY": "test-secret",
             "REDIS_URL": redis_url,
             "SOCKETIO_CHANNEL": channel,
+            "SOCKETIO_ASYNC_MODE": mode,
             "RATELIMIT_ENABLED": False,
             "BABEL_DEFAULT_LOCALE": "en",
             "MAIL_BACKEND": "memory",
         },
         instance_path=instance,
     )
+    assert app.extensions["socketio"].server.async_mode == mode
     app.extensions["socketio"].run(
         app, host="127.0.0.1", port=int(port), allow_unsafe_werkzeug=True,
         use_reloader=False, log_output=False,
@@ -126,10 +134,11 @@ def two_servers(
                 proc.stderr.close()
 
 
-@pytest.fixture
-def servers(database_url, tmp_path):  # noqa: ANN001, ANN201
-    """Two Parvis server processes on the test database, sharing Redis."""
-    with two_servers(SERVER, tmp_path, database_url) as urls:
+@pytest.fixture(params=["threading", "gevent"])
+def servers(request, database_url, tmp_path):  # noqa: ANN001, ANN201
+    """Two Parvis server processes on the test database, sharing Redis, in each real-time
+    concurrency mode (``SOCKETIO_ASYNC_MODE``: threads, or gevent's greenlets)."""
+    with two_servers(SERVER, tmp_path, database_url, request.param) as urls:
         yield urls
 
 

@@ -1,8 +1,9 @@
 """The real-time hub of one app: Socket.IO, authorised rooms, checked events.
 
 One :class:`Hub` per app (``app.extensions["parvis_realtime"]``), holding one
-Flask-SocketIO server (``app.extensions["socketio"]``) in threading mode, with Redis as
-message queue when ``SOCKETIO_MESSAGE_QUEUE`` (or ``REDIS_URL``) is set.
+Flask-SocketIO server (``app.extensions["socketio"]``) in threading mode (or gevent's,
+see :mod:`.async_mode`), with Redis as message queue when ``SOCKETIO_MESSAGE_QUEUE``
+(or ``REDIS_URL``) is set.
 
 * A connection is accepted only with a live server-side session (or an API token);
   every event loads the user again, so an ended session is refused at its next event.
@@ -33,6 +34,7 @@ from marshmallow import RAISE, Schema, ValidationError
 from ..extensions import db
 from ..models import Membership, User
 from ..services.permissions import can, prime_roles
+from .async_mode import resolve_async_mode
 from .ratelimit import Rate, RedisTokenBuckets, TokenBuckets
 from .registry import Entry, MemoryRegistry, RedisRegistry
 
@@ -87,7 +89,7 @@ class Hub:
         self.max_bytes = int(cfg.get("REALTIME_MAX_EVENT_BYTES", 16384))
         self.socketio = SocketIO(
             app,
-            async_mode="threading",
+            async_mode=resolve_async_mode(cfg),
             message_queue=queue,
             channel=cfg.get("SOCKETIO_CHANNEL", "parvis-socketio"),
             cors_allowed_origins=cfg.get("SOCKETIO_CORS_ALLOWED_ORIGINS"),
