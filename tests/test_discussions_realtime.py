@@ -330,6 +330,21 @@ def test_unread_activity_reaches_the_space_watchers(app, team):
     assert activity == [{"channel_id": other.id, "seq": 1, "author_id": team.member.id, "thread_id": None}]
 
 
+def test_a_page_showing_the_channel_gets_its_message_once_and_the_others_unread_counts(app, team):
+    """Activity (for unread badges) goes to the pages that do not show the channel: the
+    page showing it gets the full message only, not the message and its activity."""
+    other = service.create_channel(team.space, team.admin, "projets", "")
+    bob = joined(app, team, team.other)  # shows "général"
+    post(team, team.member, "dans général")
+    received = [e["name"] for e in bob.get_received()]
+    assert received.count("discussions:message") == 1
+    assert "discussions:activity" not in received
+    post(team, team.member, "dans projets", channel=other)
+    assert named(bob, "discussions:activity") == [
+        {"channel_id": other.id, "seq": 1, "author_id": team.member.id, "thread_id": None}
+    ]
+
+
 # -- access ------------------------------------------------------------------------------
 
 

@@ -149,18 +149,23 @@ class Hub:
         (the module's own check) is true. Also joins the space room, where presence
         changes are announced.
         """
+        return self.join_all(space, [key], allowed)[0]
+
+    def join_all(self, space: Any, keys: Iterable[str], allowed: bool = True) -> list[str]:
+        """Put the current connection in the room of each of ``keys`` of ``space`` after
+        one access check (as :meth:`join`); return the rooms' names."""
         user = current_user._get_current_object()
         if not allowed or not can(user, "space.read", space):
             raise RealtimeError(gettext("This content does not exist or is not visible."), "not_found")
         sid = request.sid
         was_online = self.is_online(space.id, user.id)
-        room = space_room(space.id, key)
-        for name in (space_room(space.id), room):
+        rooms = [space_room(space.id, key) for key in keys]
+        for name in (space_room(space.id), *rooms):
             join_room(name)
             self.registry.add(space.id, Entry(sid, user.id, name))
         if not was_online:
             self._announce(space.id, user.id, True, name=user.name)
-        return room
+        return rooms
 
     def leave(self, space_id: int, key: str) -> None:
         """Take the current connection out of ``key``'s room of the space."""

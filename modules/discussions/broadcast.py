@@ -1,8 +1,9 @@
 """Real-time events the module sends, always after the change is committed.
 
 Rooms (see docs/realtime.md): ``discussions:channel:<id>`` gets full messages;
-``discussions`` (every open discussions page of the space) gets a light
-``discussions:activity`` for unread counts; each user's own room gets mentions.
+``discussions:elsewhere:<id>`` (every open discussions page of the space that does not
+show that channel) gets a light ``discussions:activity`` for unread counts, so a page
+showing the channel gets the message once, not twice; each user's own room gets mentions.
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ def channel_key(channel_id: int) -> str:
     return f"discussions:channel:{channel_id}"
 
 
-SPACE_KEY = "discussions"
+def elsewhere_key(channel_id: int) -> str:
+    """The room of the discussions pages that do not show ``channel_id`` (its unread count)."""
+    return f"discussions:elsewhere:{channel_id}"
 
 
 def _hub() -> Any:
@@ -41,7 +44,7 @@ def message_created(
         )
     hub.emit_to_space(
         space.id,
-        SPACE_KEY,
+        elsewhere_key(message.channel_id),
         "discussions:activity",
         {
             "channel_id": message.channel_id,

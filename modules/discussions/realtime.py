@@ -138,8 +138,8 @@ def _me() -> Any:
 
 def on_join(data: dict[str, Any]) -> dict[str, Any]:
     channel, space = _channel(data["channel_id"])
-    hub.join(space, broadcast.channel_key(channel.id))
-    hub.join(space, broadcast.SPACE_KEY)
+    others = [broadcast.elsewhere_key(c.id) for c in service.channels_of(space) if c.id != channel.id]
+    hub.join_all(space, [broadcast.channel_key(channel.id), *others])
     return {
         "channel": {"id": channel.id, "name": channel.name, "topic": channel.topic},
         "last_seq": channel.last_seq,
@@ -149,7 +149,7 @@ def on_join(data: dict[str, Any]) -> dict[str, Any]:
 
 def on_watch(data: dict[str, Any]) -> dict[str, Any]:
     space = _readable_space(data["space_id"])
-    hub.join(space, broadcast.SPACE_KEY)
+    hub.join_all(space, [broadcast.elsewhere_key(c.id) for c in service.channels_of(space)])
     return {"unread": {str(k): v for k, v in service.unread_counts(space, _me()).items()}}
 
 
