@@ -435,3 +435,24 @@ def test_an_index_of_an_old_layout_is_rebuilt_not_a_crash(app: Flask, client: Fl
     assert sorted(hits_for(client, world.member)) == world_pages
     assert service.backend.count() == 12  # 6 people + 3 spaces + 3 pages, the old entry gone
     assert not service.backend.take_rebuild_request()  # once only
+
+
+def test_a_savepoint_rolled_back_keeps_the_index_jobs_of_the_writes_before_it(app: Flask) -> None:
+    """A failed savepoint (a duplicate vote or reaction caught by the code) undoes its own
+    rows only: what the transaction wrote before it must still reach the index."""
+    from sqlalchemy.exc import IntegrityError
+
+    from parvis.models import Reaction
+    from parvis.services.search import index_later
+
+    service: SearchService = app.extensions[EXTENSION_KEY]
+    service.flush()
+    owner = make_user("owner@example.org", "Olga Owner")
+    db.session.add(Reaction(target_type="test", target_id=1, user_id=owner.id, emoji="like"))
+    db.session.commit()
+    service.flush()
+    index_later("wiki.page", 4242)
+    with pytest.raises(IntegrityError), db.session.begin_nested():
+        db.session.add(Reaction(target_type="test", target_id=1, user_id=owner.id, emoji="like"))
+    db.session.commit()
+    assert ("index", "wiki.page", 4242) in service.queue._pending

@@ -41,6 +41,11 @@ def _after_commit(session: Session) -> None:
 
 
 def _after_rollback(session: Session) -> None:
+    """The transaction is undone: so are its jobs. A savepoint rolled back undoes its own
+    rows only; the jobs of what the transaction wrote before it stay (a job for a row the
+    savepoint undid is harmless: indexing reads the database)."""
+    if session.in_nested_transaction():
+        return
     session.info.pop(PENDING_KEY, None)
     session.info.pop(SERVICE_KEY, None)
 
