@@ -16,6 +16,7 @@ Numbers go to benchmarks/README.md by hand, with the command and the machine's l
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import multiprocessing as mp
 import os
@@ -32,6 +33,8 @@ from pathlib import Path
 REDIS_URL = os.environ.get("PARVIS_BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
 USERS = 25  # the N connections are spread over this many people
 PER_CLIENT_PROCESS = 125
+#: Messages sent before the measured ones (clients ignore them: no send time in them).
+WARM_UP = 2
 
 SERVER = textwrap.dedent(
     """
@@ -117,6 +120,7 @@ def gunicorn_command(kind: str, port: int) -> list[str]:
     else:
         workers = ["--worker-class", "gthread", "--threads", "1200"]
     return [gunicorn, *workers, "--workers", "1", "--bind", f"127.0.0.1:{port}", "--timeout", "0",
+            "--graceful-timeout", "5",
             "--keep-alive", "75", "parvis:create_app()"]
 
 
@@ -155,6 +159,20 @@ def start_servers(count: int, database: str, workdir: Path, channel: str, kind: 
             except OSError:
                 time.sleep(0.1)
     return procs, urls
+
+
+def stop(procs: list) -> None:
+    """Stop the servers: SIGTERM, then SIGKILL (with their workers) after 10 s."""
+    for p in procs:
+        p.terminate()
+    for p in procs:
+        try:
+            p.wait(10)
+        except subprocess.TimeoutExpired:
+            for pid in reversed(process_tree(p.pid)):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, 9)
+            p.wait(5)
 
 
 def process_tree(pid: int) -> list[int]:
@@ -302,6 +320,10 @@ def run_broadcast(n_clients: int, n_servers: int, messages: int, workdir: Path,
         sender.call("discussions:join", {"channel_id": channel_id}, timeout=30)
         rss_before = [rss_kb(p.pid) for p in procs]
         cpu_before = [cpu_seconds(p.pid) for p in procs] + [cpu_seconds(w.pid) for w in workers]
+        for m in range(WARM_UP):  # first messages of a process (imports, caches): not counted
+            sender.call("discussions:send", {"channel_id": channel_id, "body": f"warm-up {m} (not timed)"}, timeout=60)
+            time.sleep(0.25)
+        time.sleep(1)
         acks = []  # the sender's round trip: stored, committed and handed to the broadcast
         for m in range(messages):
             sent = time.time()
@@ -322,9 +344,7 @@ def run_broadcast(n_clients: int, n_servers: int, messages: int, workdir: Path,
         for w in workers:
             w.join(60)
     finally:
-        for p in procs:
-            p.terminate()
-            p.wait(10)
+        stop(procs)
     latencies.sort()
     expected = (n_clients - failures) * messages
 
@@ -395,9 +415,7 @@ def run_churn(seconds: int, workdir: Path, parallel: int = 4) -> dict:
             w.join(60)
         samples.append((time.time() - start, rss_kb(procs[0].pid)))
     finally:
-        for p in procs:
-            p.terminate()
-            p.wait(10)
+        stop(procs)
     first, last = samples[0][1], samples[-1][1]
     return {
         "seconds": seconds, "start_mb": first / 1024, "end_mb": last / 1024,

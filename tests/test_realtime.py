@@ -322,11 +322,24 @@ def test_registries_agree(kind):
         ("s1", "space:1"), ("s1", "space:1:x"), ("s2", "space:1"),
     ]
     assert registry.rooms_of("s1", 1) == {"space:1", "space:1:x"}
+    assert registry.online_user_ids(1) == [10, 11] and registry.online_user_ids(2) == [10]
     registry.remove(1, "s1", "space:1:x")
     assert registry.rooms_of("s1", 1) == {"space:1"}
+    assert registry.is_online(1, 10)  # still in another room of the space
     assert registry.forget("s1") == {1: 10, 2: 10}
     assert [(e.sid, e.user_id) for e in registry.entries(1)] == [("s2", 11)]
     assert registry.entries(2) == []
+    assert not registry.is_online(1, 10) and registry.online_user_ids(1) == [11]
+    assert registry.online_user_ids(2) == []
+    # The same entry recorded twice counts once; a user's two connections count apart.
+    registry.add(1, Entry("s2", 11, "space:1"))
+    registry.add(1, Entry("s3", 11, "space:1"))
+    registry.remove(1, "s2", "space:1")
+    assert registry.is_online(1, 11)
+    registry.remove(1, "s3", "space:1")
+    registry.remove(1, "s3", "space:1")  # twice: harmless
+    assert not registry.is_online(1, 11) and registry.online_user_ids(1) == []
+    assert not registry.is_online(3, 11)  # a space nobody joined
 
 
 def test_realtime_can_be_switched_off(database_url, instance_dir):

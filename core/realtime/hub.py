@@ -175,11 +175,11 @@ class Hub:
 
     def is_online(self, space_id: int, user_id: int) -> bool:
         """Has ``user_id`` at least one connection in a room of the space?"""
-        return any(e.user_id == user_id for e in self.registry.entries(space_id))
+        return self.registry.is_online(space_id, user_id)
 
     def online_user_ids(self, space_id: int) -> list[int]:
         """Ids of the users connected to the space, in every worker process."""
-        return sorted({e.user_id for e in self.registry.entries(space_id)})
+        return self.registry.online_user_ids(space_id)
 
     def in_space(self, space_id: int, sid: str | None = None) -> bool:
         """Is the connection (default: current) in a room of the space?"""
