@@ -44,6 +44,7 @@ SERVER = textwrap.dedent(
     database, instance, port, redis_url, channel = sys.argv[1:6]
     config = {
         "SQLALCHEMY_DATABASE_URI": database, "SECRET_KEY": "bench-secret",
+        "SEARCH_BACKEND": "postgres" if database.startswith("postgresql") else "whoosh",
         "SOCKETIO_CHANNEL": channel, "RATELIMIT_ENABLED": False,
         "REALTIME_RATE_LIMIT_ENABLED": False, "MAIL_BACKEND": "memory",
     }
@@ -61,21 +62,28 @@ SERVER = textwrap.dedent(
 # -- set-up --------------------------------------------------------------------------
 
 
-def prepare(workdir: Path, sessions: int) -> tuple[str, int, list[str]]:
-    """A SQLite database with a space, a channel and ``sessions`` signed-in sessions."""
+def search_backend(database: str) -> str:
+    """The search backend that goes with the database (PostgreSQL's own on PostgreSQL)."""
+    return "postgres" if database.startswith("postgresql") else "whoosh"
+
+
+def prepare(workdir: Path, sessions: int, database: str | None = None) -> tuple[str, int, list[str]]:
+    """A database (SQLite by default; ``database`` is EMPTIED first) with a space, a
+    channel and ``sessions`` signed-in sessions."""
     from parvis import create_app
     from parvis.extensions import db
     from parvis.models import Membership, UserSession
     from parvis.services.spaces import create_space
     from parvis.services.users import create_user
 
-    database = f"sqlite:///{workdir / 'bench.db'}"
+    database = database or f"sqlite:///{workdir / 'bench.db'}"
     app = create_app(
         {"SQLALCHEMY_DATABASE_URI": database, "SECRET_KEY": "bench-secret",
-         "PASSWORD_HASH_FAST": True, "MAIL_BACKEND": "memory"},
+         "PASSWORD_HASH_FAST": True, "MAIL_BACKEND": "memory", "SEARCH_BACKEND": search_backend(database)},
         instance_path=str(workdir / "instance"),
     )
     with app.app_context():
+        db.drop_all()
         db.create_all()
         owner = create_user("owner@bench.test", "Owner", "bench password 1", platform_role="user")
         space = create_space(name="Bench", slug="bench", owner=owner, visibility="private")
@@ -118,7 +126,7 @@ def gunicorn_command(kind: str, port: int) -> list[str]:
     if kind == "gevent":
         workers = ["--worker-class", "gevent", "--worker-connections", "4000"]
     else:
-        workers = ["--worker-class", "gthread", "--threads", "1200"]
+        workers = ["--worker-class", "gthread", "--threads", "1200", "--worker-connections", "1200"]
     return [gunicorn, *workers, "--workers", "1", "--bind", f"127.0.0.1:{port}", "--timeout", "0",
             "--graceful-timeout", "5",
             "--keep-alive", "75", "parvis:create_app()"]
@@ -139,6 +147,7 @@ def start_servers(count: int, database: str, workdir: Path, channel: str, kind: 
         else:
             command = gunicorn_command(kind, port)
             env = {**os.environ, "PARVIS_DATABASE_URL": database, "PARVIS_INSTANCE_PATH": str(instance),
+                   "PARVIS_SEARCH_BACKEND": search_backend(database),
                    "PARVIS_SECRET_KEY": "bench-secret", "PARVIS_SOCKETIO_CHANNEL": channel,
                    "PARVIS_RATELIMIT_ENABLED": "false", "PARVIS_REALTIME_RATE_LIMIT_ENABLED": "false",
                    "PARVIS_MAIL_BACKEND": "memory", "PARVIS_SOCKETIO_ASYNC_MODE": "gevent" if kind == "gevent" else "threading"}
@@ -294,8 +303,9 @@ def async_client_worker(jobs: list[tuple[str, str]], channel_id: int, ready, go,
 
 
 def run_broadcast(n_clients: int, n_servers: int, messages: int, workdir: Path,
-                  client_kind: str = "async", per_process: int = PER_CLIENT_PROCESS, server_kind: str = "werkzeug") -> dict:
-    database, channel_id, cookies = prepare(workdir, n_clients + 1)
+                  client_kind: str = "async", per_process: int = PER_CLIENT_PROCESS, server_kind: str = "werkzeug",
+                  database: str | None = None) -> dict:
+    database, channel_id, cookies = prepare(workdir, n_clients + 1, database)
     channel = f"bench-{os.getpid()}-{n_clients}-{n_servers}-{int(time.time())}"
     procs, urls = start_servers(n_servers, database, workdir, channel, server_kind)
     try:
@@ -436,11 +446,14 @@ def main() -> None:
     parser.add_argument("--server", choices=SERVER_KINDS, default="werkzeug",
                         help="werkzeug: socketio.run (parvis demo, threading); gthread / gevent: the "
                              "production gunicorn commands of docs/operations.md (bench extra)")
+    parser.add_argument("--database", default=None,
+                        help="a database URL, EMPTIED first (default: a temporary SQLite file); on "
+                             "PostgreSQL the servers use the PostgreSQL search backend")
     parser.add_argument("--per-process", type=int, default=0,
                         help=f"clients per client process (default: 500 async, {PER_CLIENT_PROCESS} thread)")
     args = parser.parse_args()
     print(f"load average: {os.getloadavg()[0]:.1f}, cores: {os.cpu_count()}, clients: {args.client}, "
-          f"server: {args.server}")
+          f"server: {args.server}, database: {(args.database or 'sqlite').split('://')[0]}")
     if args.churn:
         with tempfile.TemporaryDirectory() as tmp:
             r = run_churn(args.churn, Path(tmp))
@@ -459,7 +472,7 @@ def main() -> None:
             with tempfile.TemporaryDirectory() as tmp:
                 r = run_broadcast(clients, servers, args.messages, Path(tmp), args.client,
                                   args.per_process or (500 if args.client == "async" else PER_CLIENT_PROCESS),
-                                  args.server)
+                                  args.server, args.database)
             print(
                 f"| {r['clients']} | {r['servers']} | {r['delivered']}/{r['expected']}"
                 f"{' (' + str(r['failed']) + ' failed to connect)' if r['failed'] else ''} "
