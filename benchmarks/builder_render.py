@@ -322,9 +322,9 @@ very same HTML from memory.
 
 Command: `{command}`
 
-Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; machine: {os.cpu_count()} cores shared with other agents' jobs,
+Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; machine: {os.cpu_count()} cores,
 {platform.system()} {platform.machine()}, Python {platform.python_version()}, SQLite, load average {load:.1f}
-when measured (timings inflated by the load; the CPU time of the process is steadier).
+when measured{" (timings inflated by the load; the CPU time of the process is steadier)" if load > 2 else ""}.
 
 | measure | result | target | met |
 | --- | --- | --- | --- |

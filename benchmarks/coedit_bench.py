@@ -66,6 +66,10 @@ SERVER = textwrap.dedent(
     import threading
     sys.path.insert(0, sys.argv[4])
     faulthandler.register(signal.SIGUSR1, all_threads=True)  # kill -USR1 <pid>: every thread's stack
+    mode = os.environ.get("PARVIS_SOCKETIO_ASYNC_MODE") or "threading"
+    if mode == "gevent":  # --async-mode gevent: patched first, as gunicorn's gevent worker does
+        from gevent import monkey
+        monkey.patch_all()
     from parvis import create_app
 
     database, instance, port = sys.argv[1:4]
@@ -73,7 +77,7 @@ SERVER = textwrap.dedent(
         {
             "SQLALCHEMY_DATABASE_URI": database, "SECRET_KEY": "bench-secret",
             "RATELIMIT_ENABLED": False, "MAIL_BACKEND": "memory",
-            "EXTRA_PLUGINS": ["coedit_support"],
+            "EXTRA_PLUGINS": ["coedit_support"], "SOCKETIO_ASYNC_MODE": mode,
         },
         instance_path=instance,
     )
@@ -362,7 +366,7 @@ def stored_figures(database: str, workdir: Path, key: str, compact: bool) -> dic
 
 
 def run_live(seconds: float, workdir: Path, database: str | None, memprobe: str | None = None,
-             arena_max: int = 2, steady_chars: int = STEADY_CHARS) -> dict:
+             arena_max: int = 2, steady_chars: int = STEADY_CHARS, async_mode: str = "threading") -> dict:
     database = database or f"sqlite:///{workdir / 'live.db'}"
     key, cookies = prepare(database, workdir, EDITORS)
     script = workdir / "serve.py"
@@ -370,6 +374,7 @@ def run_live(seconds: float, workdir: Path, database: str | None, memprobe: str 
     port = free_port()
     (workdir / "server-instance").mkdir()
     env = dict(os.environ)
+    env["PARVIS_SOCKETIO_ASYNC_MODE"] = async_mode
     env.pop("MALLOC_ARENA_MAX", None)
     if arena_max:  # glibc: at most this many malloc arenas (docs/coedit.md, "Memory")
         env["MALLOC_ARENA_MAX"] = str(arena_max)
@@ -532,14 +537,17 @@ def main() -> None:
                         help="the server appends a memory report to FILE every minute (see memory_probe)")
     parser.add_argument("--arena-max", type=int, default=2,
                         help="MALLOC_ARENA_MAX of the server process (0: glibc's default, 8 per core)")
+    parser.add_argument("--async-mode", choices=["threading", "gevent"], default="threading",
+                        help="the server's PARVIS_SOCKETIO_ASYNC_MODE (docs/realtime.md, 'Concurrency')")
     parser.add_argument("--steady-chars", type=int, default=STEADY_CHARS,
                         help="past this length the editors delete as much as they type (long runs)")
     args = parser.parse_args()
     print(f"load average: {os.getloadavg()[0]:.1f}, cores: {os.cpu_count()}", flush=True)
     if args.only in (None, "live"):
         with tempfile.TemporaryDirectory() as tmp:
-            r = run_live(args.seconds, Path(tmp), args.database, args.memprobe, args.arena_max, args.steady_chars)
-        print(f"live: MALLOC_ARENA_MAX={args.arena_max or 'glibc default'}, "
+            r = run_live(args.seconds, Path(tmp), args.database, args.memprobe, args.arena_max, args.steady_chars,
+                         args.async_mode)
+        print(f"live: {args.async_mode}, MALLOC_ARENA_MAX={args.arena_max or 'glibc default'}, "
               f"{r['editors']} editors, {args.seconds:.0f} s, {r['updates']} updates "
               f"({r['errors']} refused), {r['deliveries']}/{r['expected_deliveries']} deliveries")
         print(f"  round trip p50 {r['p50']:.1f} ms, p99 {r['p99']:.1f} ms, max {r['max']:.1f} ms; "

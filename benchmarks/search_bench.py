@@ -283,30 +283,34 @@ def main_run(backend: str, items: int, keep: Path | None = None) -> None:
 
 
 NOTES = """
-Read with care: the machine has 2 cores shared with four other engineers' test suites and
-benchmarks; the load average (column "load avg", sampled at the end of each run) ranged
-from 2 to 16 during these runs, so latencies are inflated and vary from run to run by
-up to 4x (the same PostgreSQL code at 200,000 items: one-word p50 172 ms at load 13,
-15 ms at load 4). Re-measure on an idle machine with the commands below before judging
-the targets.
+Read with care: the machine has 2 cores; the load average sampled at the end of each
+run is in the column "load avg". The rows dated 2026-12-07 were measured on a quiet
+machine (load about 1: nothing else running but the benchmark and PostgreSQL); older
+rows under loads of 2 to 16 (other engineers' test suites), where the same code varied
+by up to 4x.
 
-- PostgreSQL (2026-11-29): the backend was rewritten after `EXPLAIN (ANALYZE, BUFFERS)`
-  (see docs/search.md, "What a query costs"): tsquery inline so the planner estimates
-  word frequencies, one narrow statement returning at most 1,000 ranked candidates of
-  the user's spaces (the old `count(*) OVER ()` carried whole rows and spilled to disk),
-  `ts_headline` only for the page, facets over the candidates, `work_mem` 32 MB, full
-  rebuilds load without the GIN index and build it once (2,348 items/s at load 4, was
-  257; 3,559 items/s at 1,000,000). At 1,000,000 items (load 7.7) the one-word query
-  meets both targets (p50 30 ms, p99 138 ms); several words (58 / 115 ms) and phrases
-  (66 / 170 ms) are about 2x over the p50 target under that load. Against SQLite FTS5 on
-  the same corpus it is 12x to 150x faster at the p50, well within "3x of FTS5" (FTS5
-  ran under a higher load). The floor for a common word is the GIN bitmap of all its
-  matches on the platform, built before the space filter.
-- whoosh at 200,000 items (indexing with `PARVIS_SEARCH_REBUILD_PROCS=2`, 110 items/s
-  under load 13-16; the CPU cost is about 700 items/s per core): the one-word p50
-  (21 ms) meets the < 50 ms target, several words (398 ms) and phrases (138 ms) do not:
-  whoosh intersects three fields' posting lists per word in pure Python. Peak memory
-  includes the index writer's pool (256 MB per process).
+- whoosh at 200,000 items (2026-12-07, index layout 2: one `content` field, word pairs
+  for phrases, queries matched with set operations on posting blocks and only the
+  readable matches ranked, each segment's length column read once; docs/search.md "What
+  a whoosh query costs"): one word p50 3 ms, several words 26 ms, phrases 28 ms, all
+  under the 50 ms target, and faster than FTS5 on the same corpus for all three kinds
+  (FTS5: 116 / 40 / 187 ms). Indexing in one process: 232 items/s (the
+  analysis and the pairs are pure Python; `PARVIS_SEARCH_REBUILD_PROCS=2` spreads it).
+  The index is bigger than layout 1's (640 MB against 427 MB: uncompressed blocks of
+  512 postings and the pairs field).
+- PostgreSQL at 1,000,000 items, re-measured on the quiet machine (2026-12-07, two
+  runs on the same index, the second in the table): one word p50 45-52 ms / p99
+  149-155 ms, several words 74-88 / 137 ms, phrases 106-138 / 236-262 ms: **over the
+  30 ms p50 target** (the figures of 2026-11-29, 30 / 58 / 66 ms under load 7.7, were
+  not reproduced). `EXPLAIN (ANALYZE, BUFFERS)` of the candidates statement: the GIN
+  bitmap of a common word over the whole platform (168,000 rows: 36 ms) and the bitmap
+  of the user's 219 readable spaces (90,000 rows: 10-12 ms, the same for every query of
+  that user) are ANDed before any row is read; a phrase adds the positional recheck of
+  every candidate's tsvector. Without `ts_rank_cd` at all the several-word p50 is still
+  56 ms. `gin_fuzzy_search_limit` (tried per query, not applied) cuts one-word p50/p99
+  to 30 / 65 ms at 50,000 without losing a result, but at 20,000 an AND of two common
+  words loses most candidates (mean 950 -> 122), so it cannot be used blindly.
+- FTS5 (2026-12-07, 200,000, quiet): 116 / 40 / 187 ms p50: the reference.
 - FTS5 at 1,000,000 items ran under load 7-15: its phrase p50 (10 s) is mostly the load.
 - The corpus is a worst case for common words: its prose comes from a 300-word bigram
   chain, so a common word matches a third to a half of all items; half of the one-word
