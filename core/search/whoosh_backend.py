@@ -70,8 +70,9 @@ REBUILD_BATCH = 1000
 #: Processes indexing a full rebuild (``PARVIS_SEARCH_REBUILD_PROCS``; 1, the default:
 #: the calling process only). Each extra process writes its own segment.
 REBUILD_PROCS = max(1, min(os.cpu_count() or 1, int(os.environ.get("PARVIS_SEARCH_REBUILD_PROCS") or 1)))
-#: Segments x scope sets whose allowed documents are kept in memory.
-SCOPE_CACHE_SIZE = 128
+#: Entries of each per-segment cache kept in memory (segments x scope sets whose
+#: allowed documents are known; segments x fields whose length column is read).
+SEGMENT_CACHE_SIZE = 128
 #: Postings per block, blocks not compressed: reading a posting list is then one
 #: ``pickle.loads`` per 512 postings (whoosh's default: 128, zlib-compressed).
 CODEC_BLOCK = 512
@@ -110,6 +111,15 @@ def _cache_missing_columns() -> None:
 
 
 _cache_missing_columns()
+
+
+def _segment_key(reader: Any, part: Any) -> tuple[str, Any] | None:
+    """A cache key for ``part`` of a segment (segments never change), or None when the
+    reader does not name its segment."""
+    try:
+        return (reader.segment().segment_id(), part)
+    except AttributeError:
+        return None
 
 
 def pair_analyzer() -> Analyzer:
@@ -471,17 +481,10 @@ class WhooshBackend(SearchBackend):
         the answer is kept per segment and scope set: a query costs one pass over the
         scope column of each new segment, not one posting list per allowed scope.
         """
-        try:
-            segment_id = reader.segment().segment_id()
-        except AttributeError:
-            segment_id = None
-        key = (segment_id, scopes)
-        if segment_id is not None:
-            with self._lock:
-                cached = self._scope_cache.get(key)
-                if cached is not None:
-                    self._scope_cache.move_to_end(key)
-                    return cached
+        key = _segment_key(reader, scopes)
+        cached = self._recall(self._scope_cache, key)
+        if cached is not None:
+            return cached
         count = reader.doc_count_all()
         if not reader.has_column("scope") or count == 0:
             found: frozenset[int] = frozenset()
@@ -495,12 +498,27 @@ class WhooshBackend(SearchBackend):
                 found = frozenset(compress(range(count), map(allowed.__contains__, refs)))
             else:
                 found = frozenset(compress(range(count), (v in wanted for v in col)))
-        if segment_id is not None:
-            with self._lock:
-                self._scope_cache[key] = found
-                while len(self._scope_cache) > SCOPE_CACHE_SIZE:
-                    self._scope_cache.popitem(last=False)
+        self._remember(self._scope_cache, key, found)
         return found
+
+    def _recall(self, cache: OrderedDict[Any, Any], key: Any) -> Any:
+        """What ``cache`` (one of the per-segment caches) holds for ``key``, or None."""
+        if key is None:
+            return None
+        with self._lock:
+            found = cache.get(key)
+            if found is not None:
+                cache.move_to_end(key)
+            return found
+
+    def _remember(self, cache: OrderedDict[Any, Any], key: Any, value: Any) -> None:
+        """Keep ``value`` in ``cache`` (the least recently used go past SEGMENT_CACHE_SIZE)."""
+        if key is None:
+            return
+        with self._lock:
+            cache[key] = value
+            while len(cache) > SEGMENT_CACHE_SIZE:
+                cache.popitem(last=False)
 
     def _scope_filter(self, searcher: Any, scopes: frozenset[str]) -> set[int]:
         """Global numbers of every document the scopes allow."""
@@ -549,15 +567,10 @@ class WhooshBackend(SearchBackend):
         the segment's whole column is read once (segments never change) instead of one
         column lookup per document and word, a third of a common word's ranking time.
         """
-        try:
-            key: Any = (reader.segment().segment_id(), field)
-        except AttributeError:
-            key = None
-        if key is not None:
-            with self._lock:
-                cached = self._length_cache.get(key)
-            if cached is not None:
-                return cached
+        key = _segment_key(reader, field)
+        cached = self._recall(self._length_cache, key)
+        if cached is not None:
+            return cached
         column = None
         perdoc = getattr(reader, "_perdoc", None)
         if perdoc is not None and hasattr(perdoc, "_cached_reader"):
@@ -572,11 +585,7 @@ class WhooshBackend(SearchBackend):
 
             def length(docnum: int) -> int:
                 return table[raw[docnum]] if docnum < size else 1
-        if key is not None:
-            with self._lock:
-                self._length_cache[key] = length
-                while len(self._length_cache) > SCOPE_CACHE_SIZE:
-                    self._length_cache.popitem(last=False)
+        self._remember(self._length_cache, key, length)
         return length
 
     def _scores(self, searcher: Any, matcher: _SetMatcher, words: list[str], docs: set[int]) -> dict[int, float]:
