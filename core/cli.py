@@ -22,8 +22,12 @@ from .extensions import db
 
 def _make_app() -> Flask:
     from .app import create_app
+    from .realtime.async_mode import AsyncModeError
 
-    return create_app()
+    try:
+        return create_app()
+    except AsyncModeError as exc:  # a setting the process cannot run: say what to do
+        raise click.ClickException(str(exc)) from None
 
 
 @click.group(cls=FlaskGroup, create_app=_make_app, add_version_option=False)

@@ -224,3 +224,17 @@ def test_demo_refuses_a_database_without_migration_history(app: Flask, alice: Us
     assert "--reset" in result.output
     assert _count(User) == 1
     make_user("still@example.org")  # the database is untouched and usable
+
+
+def test_a_realtime_mode_the_process_cannot_run_is_a_clear_error_not_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from click.testing import CliRunner
+
+    monkeypatch.setenv("PARVIS_INSTANCE_PATH", str(tmp_path / "instance"))
+    monkeypatch.setenv("PARVIS_SOCKETIO_ASYNC_MODE", "gevent")  # this process is not patched
+    result = CliRunner().invoke(main, ["modules"])
+    assert result.exit_code == 1
+    assert "Error: PARVIS_SOCKETIO_ASYNC_MODE=gevent needs the standard library patched" in result.output
+    assert "gunicorn --worker-class gevent" in result.output
+    assert "Traceback" not in result.output
