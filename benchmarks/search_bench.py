@@ -296,7 +296,7 @@ by up to 4x.
   under the 50 ms target, and faster than FTS5 on the same corpus for all three kinds
   (FTS5: 116 / 40 / 187 ms). Indexing in one process: 232 items/s (the
   analysis and the pairs are pure Python; `PARVIS_SEARCH_REBUILD_PROCS=2` spreads it).
-  The index is bigger than layout 1's (640 MB against 427 MB: uncompressed blocks of
+  The index is bigger than layout 1's (610 MB against 408 MB: uncompressed blocks of
   512 postings and the pairs field).
 - PostgreSQL at 1,000,000 items, re-measured on the quiet machine (2026-12-07, two
   runs on the same index, the second in the table): one word p50 45-52 ms / p99
